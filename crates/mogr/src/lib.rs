@@ -1,0 +1,160 @@
+//! # mogr: an engine for the image-processing language of Tencent Cloud Infinite
+//!
+//! mogr implements the strings that follow `?` in a CI image URL
+//! (`imageMogr2/thumbnail/!50p|watermark/2/text/...`), the `Pic-Operations` JSON of persistent
+//! processing and the info queries. This crate is the facade image servers link:
+//!
+//! ```text
+//! rule ──mogr-syntax──▶ Pipeline ──mogr-plan──▶ Plan ──mogr-exec──▶ Response
+//! ```
+//!
+//! Each stage is re-exported for users who need only one ([`syntax`] for validating
+//! user-supplied rules, say). Every failure, whichever stage it comes from, becomes one
+//! [`Error`] carrying the CI error code, the HTTP status and the process exit code, mapped
+//! here in one place ([`ErrorCode`]).
+//!
+//! So far the language stage is complete; probing, planning and execution follow.
+//!
+//! ```
+//! let pipeline = mogr::parse("imageMogr2/thumbnail/!50p/quality/80!").unwrap();
+//! assert_eq!(pipeline.to_string(), "imageMogr2/thumbnail/!50p/quality/80!");
+//!
+//! let err = mogr::parse("imageMogr2/rotate/720").unwrap_err();
+//! assert_eq!(err.code().number(), -60998);
+//! assert_eq!(err.http_status(), 400);
+//! ```
+
+#![deny(missing_docs)]
+
+use std::fmt;
+
+pub use mogr_exec as exec;
+pub use mogr_plan as plan;
+pub use mogr_syntax as syntax;
+pub use mogr_syntax::{PicOperations, Pipeline};
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = ($number:literal, $http:literal, $exit:literal), )+) => {
+        /// The CI error codes mogr reports (the spec's "Error codes" chapter).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl ErrorCode {
+            /// The code as CI sends it in `X-ErrNo`, e.g. `-60998`.
+            pub const fn number(self) -> i32 {
+                match self { $( ErrorCode::$variant => $number, )+ }
+            }
+
+            /// The code's name, e.g. `InvalidParameter`.
+            pub const fn name(self) -> &'static str {
+                match self { $( ErrorCode::$variant => stringify!($variant), )+ }
+            }
+
+            /// The HTTP status a server answers with.
+            pub const fn http_status(self) -> u16 {
+                match self { $( ErrorCode::$variant => $http, )+ }
+            }
+
+            /// The exit status of the `mogr` command line.
+            pub const fn exit_code(self) -> i32 {
+                match self { $( ErrorCode::$variant => $exit, )+ }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// -60998: an image processing parameter is invalid.
+    InvalidParameter = (-60998, 400, 2),
+    /// -60997: a `Pic-Operations` header has more rules than allowed.
+    TooManyRules = (-60997, 400, 2),
+}
+
+/// Any failure of mogr: a CI error code and a human message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    code: ErrorCode,
+    message: String,
+    rule_offset: Option<usize>,
+}
+
+impl Error {
+    /// The CI error code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The HTTP status for this error.
+    pub fn http_status(&self) -> u16 {
+        self.code.http_status()
+    }
+
+    /// The `mogr` command line's exit status for this error.
+    pub fn exit_code(&self) -> i32 {
+        self.code.exit_code()
+    }
+
+    /// What went wrong, for a person.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// For an error in a rule (or a `Pic-Operations` header): the byte offset in it.
+    pub fn rule_offset(&self) -> Option<usize> {
+        self.rule_offset
+    }
+}
+
+impl fmt::Display for Error {
+    /// `<CI code> <name>: <message>`, e.g. `-60998 InvalidParameter: at byte 3: ...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.code.number(), self.code.name(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<syntax::ParseError> for Error {
+    fn from(e: syntax::ParseError) -> Self {
+        let code = match e.kind() {
+            syntax::ErrorKind::TooManyPicRules => ErrorCode::TooManyRules,
+            _ => ErrorCode::InvalidParameter,
+        };
+        Error { code, message: e.to_string(), rule_offset: Some(e.offset()) }
+    }
+}
+
+/// Parses a processing rule (see [`syntax::parse`]).
+pub fn parse(rule: &str) -> Result<Pipeline, Error> {
+    Ok(syntax::parse(rule)?)
+}
+
+/// Parses a `Pic-Operations` header (see [`syntax::parse_pic_operations`]).
+pub fn parse_pic_operations(header: &str) -> Result<PicOperations, Error> {
+    Ok(syntax::parse_pic_operations(header)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_are_invalid_parameters() {
+        let err = parse("imageMogr2/blur/51x5").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidParameter);
+        assert_eq!(err.to_string(), format!("-60998 InvalidParameter: {}", err.message()));
+        assert!(err.message().starts_with("at byte 16: "), "{}", err.message());
+    }
+
+    #[test]
+    fn six_pic_rules_are_too_many_rules() {
+        let rule = r#"{"fileid":"a.jpg","rule":"imageInfo"}"#;
+        let header = format!(r#"{{"rules":[{}]}}"#, [rule; 6].join(","));
+        let err = parse_pic_operations(&header).unwrap_err();
+        assert_eq!(err.code().number(), -60997);
+        assert_eq!(err.code().name(), "TooManyRules");
+    }
+}
