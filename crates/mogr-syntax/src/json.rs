@@ -26,10 +26,10 @@ pub(crate) enum Kind<'a> {
     Bool(bool),
     /// The number's text, validated against the JSON grammar.
     Number(&'a str),
-    Str(Decoded),
+    Str(Decoded<'a>),
     Array(Vec<Value<'a>>),
     /// Members in order, each key with its span.
-    Object(Vec<(&'a str, Decoded, Value<'a>)>),
+    Object(Vec<(&'a str, Decoded<'a>, Value<'a>)>),
 }
 
 /// `document := ws value ws`, the whole input.
@@ -98,18 +98,24 @@ fn number(input: &str) -> PResult<'_, Kind<'_>> {
     Ok((rest, Kind::Number(&input[..input.len() - rest.len()])))
 }
 
-/// `string := '"' (char | escape)* '"'`, decoded with a map back to the raw text.
-fn string(input: &str) -> PResult<'_, Decoded> {
+/// `string := '"' (char | escape)* '"'`, decoded with a map back to the raw text between the
+/// quotes.
+fn string(input: &str) -> PResult<'_, Decoded<'_>> {
     let body = &input[1..];
+    // Fast path: nothing escaped, the text is borrowed.
+    let unescaped_end = body.find(['"', '\\']).filter(|&end| body.as_bytes()[end] == b'"');
+    if let Some(end) = unescaped_end.filter(|&end| !body[..end].chars().any(|c| u32::from(c) < 0x20)) {
+        return Ok((&body[end + 1..], Decoded::verbatim(&body[..end])));
+    }
     let mut out = String::new();
     let mut map = Vec::new();
     let mut chars = body.char_indices();
     while let Some((i, c)) = chars.next() {
-        let raw_at = i + 1;
+        let raw_at = i;
         let decoded = match c {
             '"' => {
                 let rest = &body[i + 1..];
-                return Ok((rest, Decoded::with_map(out, map, body[..i].len() + 1)));
+                return Ok((rest, Decoded::with_map(out, map, i)));
             }
             '\\' => match chars.next() {
                 Some((_, e @ ('"' | '\\' | '/'))) => e,
@@ -285,6 +291,6 @@ mod tests {
     fn strings_map_back_through_escapes() {
         let (_, s) = string(r#""a\/b""#).unwrap();
         assert_eq!(s.text, "a/b");
-        assert_eq!(s.original_offset(2), 4);
+        assert_eq!(s.original_offset(2), 3);
     }
 }

@@ -109,7 +109,7 @@ impl<'h> Reader<'h> {
         let text = match &value.kind {
             Kind::Bool(on) => return Ok(*on),
             Kind::Number(n) => *n,
-            Kind::Str(s) => s.text.as_str(),
+            Kind::Str(s) => &s.text,
             _ => "",
         };
         match text {
@@ -151,7 +151,7 @@ impl<'h> Reader<'h> {
         })
     }
 
-    fn string<'v>(&self, value: &'v Value<'h>) -> Result<&'v Decoded, ParseError> {
+    fn string<'v>(&self, value: &'v Value<'h>) -> Result<&'v Decoded<'h>, ParseError> {
         match &value.kind {
             Kind::Str(s) => Ok(s),
             _ => Err(self.error(value.span, Expected::Text("a string"))),
@@ -159,7 +159,7 @@ impl<'h> Reader<'h> {
     }
 
     /// `bucket := name '-' appid`, name of lower-case letters, digits and `-`.
-    fn bucket(&self, value: &Value<'h>, text: &Decoded) -> Result<String, ParseError> {
+    fn bucket(&self, value: &Value<'h>, text: &Decoded<'_>) -> Result<String, ParseError> {
         let valid = text.text.rsplit_once('-').is_some_and(|(name, appid)| {
             !name.is_empty()
                 && name.len() <= 50
@@ -171,12 +171,12 @@ impl<'h> Reader<'h> {
         if !valid {
             return Err(self.error(value.span, Expected::Text("a bucket written BucketName-APPID")));
         }
-        Ok(text.text.clone())
+        Ok(text.text.clone().into_owned())
     }
 
     /// `fileid`: a key that names a file: no empty, `.` or `..` segments, no trailing `/`.
-    fn file_id(&self, value: &Value<'h>, text: &Decoded) -> Result<String, ParseError> {
-        let key = text.text.as_str();
+    fn file_id(&self, value: &Value<'h>, text: &Decoded<'_>) -> Result<String, ParseError> {
+        let key: &str = &text.text;
         let relative = key.strip_prefix('/').unwrap_or(key);
         let valid = !relative.is_empty()
             && key.len() <= MAX_FILE_ID_BYTES
@@ -192,8 +192,9 @@ impl<'h> Reader<'h> {
     }
 
     /// `rule`: a processing rule; its errors point into the header.
-    fn pipeline(&self, index: usize, value: &Value<'h>, text: &Decoded) -> Result<Pipeline, ParseError> {
-        let start = offset_in(self.header, value.span);
+    fn pipeline(&self, index: usize, value: &Value<'h>, text: &Decoded<'_>) -> Result<Pipeline, ParseError> {
+        // The decoded text's offsets count from just after the opening quote.
+        let start = offset_in(self.header, value.span) + 1;
         let query = parse_query(&text.text).map_err(|e| {
             let at = start + text.original_offset(e.offset());
             e.relocated(at).with_context(format!("in rules[{index}].rule"))

@@ -10,6 +10,8 @@
 //! parameter name with an empty value (`imageMogr2/strip=`): that trailing `=` is not part of
 //! the rule. Error offsets are mapped back through the decoding to the query as given.
 
+use std::borrow::Cow;
+
 use crate::ast::{Pipeline, Stage};
 use crate::error::{Expected, ParseError, offset_in};
 use crate::grammar;
@@ -49,7 +51,7 @@ pub fn parse_query(query: &str) -> Result<Query, ParseError> {
     for part in body.split('&').filter(|p| !p.is_empty()) {
         let start = offset_in(query, part);
         let decoded = Decoded::new(part).map_err(|e| e.shifted(start))?;
-        let text = decoded.text.as_str();
+        let text: &str = &decoded.text;
         let name = text.split('=').next().unwrap_or(text);
         if name == CI_PROCESS {
             let pipeline = ci_process(&decoded).map_err(|e| e.shifted(start))?;
@@ -82,7 +84,7 @@ fn set_pipeline(query: &mut Query, pipeline: Pipeline, start: usize) -> Result<(
 }
 
 /// `ci-process=ImageInspect`
-fn ci_process(decoded: &Decoded) -> Result<Pipeline, ParseError> {
+fn ci_process(decoded: &Decoded<'_>) -> Result<Pipeline, ParseError> {
     let value_start = CI_PROCESS.len() + 1;
     let value = decoded.text.get(value_start..).unwrap_or("");
     if value != IMAGE_INSPECT {
@@ -94,8 +96,8 @@ fn ci_process(decoded: &Decoded) -> Result<Pipeline, ParseError> {
 }
 
 /// Parses the rule in a decoded part, minus the `=` of an empty parameter value.
-fn rule(decoded: &Decoded) -> Result<Pipeline, ParseError> {
-    let text = decoded.text.as_str();
+fn rule(decoded: &Decoded<'_>) -> Result<Pipeline, ParseError> {
+    let text: &str = &decoded.text;
     let empty_value_marker = text.find('=') == Some(text.len().saturating_sub(1)) || text.ends_with("===");
     let rule = if empty_value_marker { &text[..text.len() - 1] } else { text };
     parse_rule_text(rule).map_err(|e| {
@@ -114,17 +116,18 @@ pub(crate) fn parse_rule_text(rule: &str) -> Result<Pipeline, ParseError> {
 }
 
 /// Text decoded from an escaped form, with a map back to the escaped form's offsets.
-pub(crate) struct Decoded {
-    pub text: String,
+pub(crate) struct Decoded<'a> {
+    /// Borrowed from the original when nothing was escaped.
+    pub text: Cow<'a, str>,
     /// For each byte of `text`, its offset in the original; `None` when nothing was escaped
     /// (offsets are then the same).
     map: Option<Vec<usize>>,
     original_len: usize,
 }
 
-impl Decoded {
+impl<'a> Decoded<'a> {
     /// Percent-decodes `part`; `+` stays `+`.
-    fn new(part: &str) -> Result<Decoded, ParseError> {
+    fn new(part: &'a str) -> Result<Decoded<'a>, ParseError> {
         if !part.contains('%') {
             return Ok(Decoded::verbatim(part));
         }
@@ -151,7 +154,7 @@ impl Decoded {
             }
         }
         match String::from_utf8(out) {
-            Ok(text) => Ok(Decoded { text, map: Some(map), original_len: part.len() }),
+            Ok(text) => Ok(Decoded { text: Cow::Owned(text), map: Some(map), original_len: part.len() }),
             Err(e) => {
                 let at = map.get(e.utf8_error().valid_up_to()).copied().unwrap_or(part.len());
                 Err(ParseError::new(at, Expected::Text("percent-encoded UTF-8"), part.get(at..).unwrap_or("")))
@@ -159,12 +162,14 @@ impl Decoded {
         }
     }
 
-    pub(crate) fn verbatim(text: &str) -> Decoded {
-        Decoded { text: text.to_owned(), map: None, original_len: text.len() }
+    /// Text that had nothing escaped.
+    pub(crate) fn verbatim(text: &'a str) -> Decoded<'a> {
+        Decoded { text: Cow::Borrowed(text), map: None, original_len: text.len() }
     }
 
-    pub(crate) fn with_map(text: String, map: Vec<usize>, original_len: usize) -> Decoded {
-        Decoded { text, map: Some(map), original_len }
+    /// Text decoded from `original_len` bytes, with each byte's offset in them.
+    pub(crate) fn with_map(text: String, map: Vec<usize>, original_len: usize) -> Decoded<'a> {
+        Decoded { text: Cow::Owned(text), map: Some(map), original_len }
     }
 
     /// The offset in the original of decoded offset `at` (the end maps to the end).

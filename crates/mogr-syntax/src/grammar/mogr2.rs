@@ -357,21 +357,26 @@ fn bang_geometry(input: &str) -> PResult<'_, Geometry> {
             None => fail(rest, token_len(rest), Expected::Text("'p' (as in !x50p)")),
         };
     }
-    let (rest, first) = side(input, "thumbnail percentage or width")?;
+    // The number is a percentage or a width; its suffix tells which, and so its range.
+    let number_len = input.bytes().take_while(u8::is_ascii_digit).count();
+    if number_len == 0 {
+        return fail(input, token_len(input), Expected::Text("a percentage or a width (as in !50p, !300x200r)"));
+    }
+    let (number, rest) = input.split_at(number_len);
     let percent_suffix =
         rest.strip_prefix("px").map(|r| (r, true)).or_else(|| rest.strip_prefix('p').map(|r| (r, false)));
     if let Some((after, width_only)) = percent_suffix {
-        // The number was read as a width; as a percentage its range is narrower.
-        let (_, p) = percent(&input[..input.len() - rest.len()])?;
+        let (_, p) = percent(number)?;
         let geometry = if width_only { Geometry::WidthPercent(p) } else { Geometry::Percent(p) };
         return Ok((after, geometry));
     }
+    let (_, width) = side(number, "thumbnail width")?;
     let (rest, ()) = times(rest, "'p', 'px' or 'x<height>r' (as in !50p, !50px, !300x200r)")?;
     let (rest, height) = side(rest, "thumbnail height")?;
     let Some(rest) = rest.strip_prefix('r') else {
         return fail(rest, token_len(rest), Expected::Text("'r' (as in !300x200r)"));
     };
-    Ok((rest, Geometry::Cover(Size { width: first, height })))
+    Ok((rest, Geometry::Cover(Size { width, height })))
 }
 
 /// `cut := side 'x' side 'x' uint 'x' uint`
