@@ -154,7 +154,7 @@ pub(crate) fn decimal<'a>(input: &'a str, what: &'static str) -> PResult<'a, Dec
     let scale = 10u64.pow(u32::try_from(Decimal::MAX_FRACTION_DIGITS - fraction.len()).unwrap_or(0));
     let thousandths = digits_value(whole_digits)
         .and_then(|w| w.checked_mul(1000))
-        .and_then(|w| Some(w + digits_value(fraction)? * scale))
+        .and_then(|w| w.checked_add(digits_value(fraction)? * scale))
         .filter(|&t| t <= MAX_DECIMAL_THOUSANDTHS);
     match thousandths {
         Some(thousandths) => Ok((rest, Decimal { thousandths })),
@@ -289,6 +289,8 @@ mod tests {
         assert!(decimal("1.2345", "s").is_err());
         assert!(decimal("1.", "s").is_err());
         assert!(decimal(".5", "s").is_err());
+        // Regression: the fraction once overflowed after the whole part was scaled.
+        assert!(decimal("18446744073709551.999", "s").is_err());
     }
 
     #[test]

@@ -300,7 +300,7 @@ fn side<'a>(input: &'a str, what: &'static str) -> PResult<'a, u32> {
 fn times<'a>(input: &'a str, expected: &'static str) -> PResult<'a, ()> {
     match input.strip_prefix('x') {
         Some(rest) => Ok((rest, ())),
-        None => fail(input, token_len(input).min(1), Expected::Text(expected)),
+        None => fail(input, input.chars().next().map_or(0, char::len_utf8), Expected::Text(expected)),
     }
 }
 
