@@ -68,7 +68,7 @@ fn keyword(input: &str) -> PResult<'_, Kind<'_>> {
     .parse(input);
     match parsed {
         Ok(ok) => Ok(ok),
-        Err(_) => fail(input, input.chars().next().map_or(0, char::len_utf8), Expected::Text("a JSON value")),
+        Err(_) => fail(input, first_char_len(input), Expected::Text("a JSON value")),
     }
 }
 
@@ -182,63 +182,64 @@ fn unicode_escape(body: &str, at: usize) -> Option<(char, usize)> {
 
 /// `array := '[' ws (value ws (',' ws value ws)*)? ']'`
 fn array(input: &str, depth: usize) -> PResult<'_, Kind<'_>> {
+    let (rest, items) = list(input, depth, ']', |s| value_at(s, depth + 1))?;
+    Ok((rest, Kind::Array(items)))
+}
+
+/// `object := '{' ws (member ws (',' ws member ws)*)? '}'`
+fn object(input: &str, depth: usize) -> PResult<'_, Kind<'_>> {
+    let (rest, members) = list(input, depth, '}', |s| member(s, depth + 1))?;
+    Ok((rest, Kind::Object(members)))
+}
+
+/// `member := string ws ':' ws value`
+fn member(input: &str, depth: usize) -> PResult<'_, (&str, Decoded<'_>, Value<'_>)> {
+    if !input.starts_with('"') {
+        return fail(input, first_char_len(input), Expected::Text("a member name in double quotes"));
+    }
+    let (after_key, key) = string(input)?;
+    let key_span = &input[..input.len() - after_key.len()];
+    let after_key = ws(after_key);
+    let Some(after_colon) = after_key.strip_prefix(':') else {
+        return fail(after_key, first_char_len(after_key), Expected::Text("':' after the member name"));
+    };
+    let (rest, value) = value_at(ws(after_colon), depth)?;
+    Ok((rest, (key_span, key, value)))
+}
+
+/// The shape arrays and objects share: an opening bracket at `input`, items separated by
+/// commas, then `close`. Nesting deeper than [`MAX_DEPTH`] is refused.
+fn list<'a, T>(
+    input: &'a str,
+    depth: usize,
+    close: char,
+    mut item: impl FnMut(&'a str) -> PResult<'a, T>,
+) -> PResult<'a, Vec<T>> {
     if depth >= MAX_DEPTH {
         return fail(input, 1, Expected::Text("at most 16 levels of nesting"));
     }
     let mut items = Vec::new();
     let mut rest = ws(&input[1..]);
-    if let Some(after) = rest.strip_prefix(']') {
-        return Ok((after, Kind::Array(items)));
+    if let Some(after) = rest.strip_prefix(close) {
+        return Ok((after, items));
     }
     loop {
-        let (after, item) = value_at(rest, depth + 1)?;
-        items.push(item);
+        let (after, value) = item(rest)?;
+        items.push(value);
         rest = ws(after);
         match rest.chars().next() {
             Some(',') => rest = ws(&rest[1..]),
-            Some(']') => return Ok((&rest[1..], Kind::Array(items))),
-            _ => return fail(rest, rest.chars().next().map_or(0, char::len_utf8), Expected::Text("',' or ']'")),
+            Some(c) if c == close => return Ok((&rest[1..], items)),
+            _ => {
+                let expected = if close == ']' { "',' or ']'" } else { "',' or '}'" };
+                return fail(rest, first_char_len(rest), Expected::Text(expected));
+            }
         }
     }
 }
 
-/// `object := '{' ws (string ws ':' ws value ws (',' ws string ws ':' ws value ws)*)? '}'`
-fn object(input: &str, depth: usize) -> PResult<'_, Kind<'_>> {
-    if depth >= MAX_DEPTH {
-        return fail(input, 1, Expected::Text("at most 16 levels of nesting"));
-    }
-    let mut members = Vec::new();
-    let mut rest = ws(&input[1..]);
-    if let Some(after) = rest.strip_prefix('}') {
-        return Ok((after, Kind::Object(members)));
-    }
-    loop {
-        if !rest.starts_with('"') {
-            return fail(
-                rest,
-                rest.chars().next().map_or(0, char::len_utf8),
-                Expected::Text("a member name in double quotes"),
-            );
-        }
-        let (after_key, key) = string(rest)?;
-        let key_span = &rest[..rest.len() - after_key.len()];
-        let after_key = ws(after_key);
-        let Some(after_colon) = after_key.strip_prefix(':') else {
-            return fail(
-                after_key,
-                after_key.chars().next().map_or(0, char::len_utf8),
-                Expected::Text("':' after the member name"),
-            );
-        };
-        let (after_value, value) = value_at(ws(after_colon), depth + 1)?;
-        members.push((key_span, key, value));
-        rest = ws(after_value);
-        match rest.chars().next() {
-            Some(',') => rest = ws(&rest[1..]),
-            Some('}') => return Ok((&rest[1..], Kind::Object(members))),
-            _ => return fail(rest, rest.chars().next().map_or(0, char::len_utf8), Expected::Text("',' or '}'")),
-        }
-    }
+fn first_char_len(input: &str) -> usize {
+    input.chars().next().map_or(0, char::len_utf8)
 }
 
 /// Writes `text` as a JSON string literal.

@@ -18,7 +18,7 @@ pub(crate) mod view2;
 pub(crate) mod watermark;
 
 use crate::ast::{MAX_STAGES, Pipeline, Stage};
-use crate::error::{Expected, PResult, fail};
+use crate::error::{Expected, Failure, PResult, fail, failure};
 use crate::keywords::StageKey;
 use crate::lex::{segment, slash_value, token_len};
 
@@ -84,4 +84,61 @@ fn style(input: &str) -> PResult<'_, Stage> {
             None => Ok(("", Stage::Style(name.to_owned()))),
         }
     })
+}
+
+/// The error for a parameter given again where it may appear once.
+pub(crate) fn given_twice<'a>(word: &'a str, name: &'static str, scope: &'static str) -> Failure<'a> {
+    failure(word, word.len(), Expected::Once { name, scope })
+}
+
+/// A parameter that may be given once in its scope: where it was written, for the error.
+pub(crate) struct Once<'a> {
+    pub word: &'a str,
+    pub name: &'static str,
+    pub scope: &'static str,
+}
+
+impl<'a> Once<'a> {
+    /// Stores `value` in an empty slot; a full one means the parameter was given twice.
+    pub fn store<T>(&self, slot: &mut Option<T>, value: T) -> Result<(), Failure<'a>> {
+        if slot.is_some() {
+            return Err(given_twice(self.word, self.name, self.scope));
+        }
+        *slot = Some(value);
+        Ok(())
+    }
+
+    /// Reads `'/' value` with `parse` and stores it in `slot` (see [`Once::store`]).
+    pub fn set<T>(
+        &self,
+        slot: &mut Option<T>,
+        rest: &'a str,
+        expected: Expected,
+        parse: impl FnOnce(&'a str) -> PResult<'a, T>,
+    ) -> Result<&'a str, Failure<'a>> {
+        if slot.is_some() {
+            return Err(given_twice(self.word, self.name, self.scope));
+        }
+        let (rest, value) = slash_value(rest, expected, parse)?;
+        *slot = Some(value);
+        Ok(rest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_stage_ends_the_pipeline() {
+        assert!(pipeline("imageMogr2/strip|imageAve").is_ok());
+        assert!(pipeline("imageAve|imageMogr2/strip").is_err());
+    }
+
+    #[test]
+    fn style_names_are_bounded() {
+        assert_eq!(pipeline("style/水印-1.v2").map(|(_, p)| p.stages), Ok(vec![Stage::Style("水印-1.v2".into())]));
+        assert!(pipeline(&format!("style/{}", "a".repeat(MAX_STYLE_NAME_CHARS + 1))).is_err());
+        assert!(pipeline("style/a=b").is_err());
+    }
 }

@@ -23,6 +23,7 @@ use crate::ast::{
     Blur, Crop, CropSize, Cut, Geometry, MAX_PERCENT, Mogr2, Mogr2Op, Quality, Size, SizeLimit, Thumbnail,
 };
 use crate::error::{Expected, Failure, PResult, fail, fail_fragment, failure};
+use crate::grammar::{Once, given_twice};
 use crate::keywords::{Flip, Format, Gravity, Mogr2Key, SizeUnit};
 use crate::lex::{
     base64_rgb, decimal, flag, int, offset, segment, slash_value, token_len, uint_u8, uint_u16, uint_u32,
@@ -81,39 +82,26 @@ impl<'a> Builder<'a> {
         let expected = value_expectation(key);
         let (rest, op) = match key {
             Mogr2Key::AutoOrient => (rest, Mogr2Op::AutoOrient),
-            Mogr2Key::Strip if self.stage.output.strip => {
-                return Err(failure(word, word.len(), Expected::Once { name: key.keyword(), scope: ONCE_PER_STAGE }));
-            }
+            Mogr2Key::Strip if self.stage.output.strip => return Err(given_twice(word, key.keyword(), ONCE_PER_STAGE)),
             Mogr2Key::Strip => {
                 self.stage.output.strip = true;
                 return Ok(rest);
             }
             Mogr2Key::Thumbnail => {
-                let (r, geometry) = slash_value(rest, expected, geometry)?;
-                (r, Mogr2Op::Thumbnail(Thumbnail { geometry, pad: None }))
+                op(rest, expected, geometry, |geometry| Mogr2Op::Thumbnail(Thumbnail { geometry, pad: None }))?
             }
             Mogr2Key::Cut => slash_value(rest, expected, cut)?,
             Mogr2Key::Crop => slash_value(rest, expected, crop)?,
-            Mogr2Key::IRadius => slash_value(rest, expected, |v| radius(v, Mogr2Op::IRadius))?,
-            Mogr2Key::RRadius => slash_value(rest, expected, |v| radius(v, Mogr2Op::RRadius))?,
-            Mogr2Key::SCrop => slash_value(rest, expected, |v| size(v).map(|(r, s)| (r, Mogr2Op::SCrop(s))))?,
-            Mogr2Key::Rotate => slash_value(rest, expected, |v| {
-                uint_u16(v, "rotate degrees", 0, 360).map(|(r, d)| (r, Mogr2Op::Rotate(d)))
-            })?,
-            Mogr2Key::Flip => slash_value(rest, expected, |v| keyword::<Flip>(v).map(|(r, f)| (r, Mogr2Op::Flip(f))))?,
+            Mogr2Key::IRadius => op(rest, expected, |v| side(v, "radius"), Mogr2Op::IRadius)?,
+            Mogr2Key::RRadius => op(rest, expected, |v| side(v, "radius"), Mogr2Op::RRadius)?,
+            Mogr2Key::SCrop => op(rest, expected, size, Mogr2Op::SCrop)?,
+            Mogr2Key::Rotate => op(rest, expected, |v| uint_u16(v, "rotate degrees", 0, 360), Mogr2Op::Rotate)?,
+            Mogr2Key::Flip => op(rest, expected, keyword::<Flip>, Mogr2Op::Flip)?,
             Mogr2Key::Blur => slash_value(rest, expected, blur)?,
-            Mogr2Key::Bright => {
-                slash_value(rest, expected, |v| tone(v, "bright").map(|(r, t)| (r, Mogr2Op::Bright(t))))?
-            }
-            Mogr2Key::Contrast => {
-                slash_value(rest, expected, |v| tone(v, "contrast").map(|(r, t)| (r, Mogr2Op::Contrast(t))))?
-            }
-            Mogr2Key::Sharpen => {
-                slash_value(rest, expected, |v| uint_u16(v, "sharpen", 10, 300).map(|(r, s)| (r, Mogr2Op::Sharpen(s))))?
-            }
-            Mogr2Key::Grayscale => {
-                slash_value(rest, expected, |v| flag(v, "grayscale").map(|(r, g)| (r, Mogr2Op::Grayscale(g))))?
-            }
+            Mogr2Key::Bright => op(rest, expected, |v| tone(v, "bright"), Mogr2Op::Bright)?,
+            Mogr2Key::Contrast => op(rest, expected, |v| tone(v, "contrast"), Mogr2Op::Contrast)?,
+            Mogr2Key::Sharpen => op(rest, expected, |v| uint_u16(v, "sharpen", 10, 300), Mogr2Op::Sharpen)?,
+            Mogr2Key::Grayscale => op(rest, expected, |v| flag(v, "grayscale"), Mogr2Op::Grayscale)?,
             Mogr2Key::Pad | Mogr2Key::Gravity | Mogr2Key::Dx | Mogr2Key::Dy => {
                 let (r, modifier) = slash_value(rest, expected, |v| modifier(key, v))?;
                 let ops_before = self.stage.ops.len();
@@ -134,48 +122,21 @@ impl<'a> Builder<'a> {
         rest: &'a str,
         expected: Expected,
     ) -> Result<&'a str, Failure<'a>> {
+        let once = Once { word, name: key.keyword(), scope: ONCE_PER_STAGE };
         let out = &mut self.stage.output;
-        let (rest, ()) = match key {
-            Mogr2Key::Color => slash_value(rest, expected, |v| {
-                let (r, c) = base64_rgb(v, "color")?;
-                set_once(&mut self.stage.color, c, word).map(|()| (r, ()))
-            })?,
-            Mogr2Key::Format => slash_value(rest, expected, |v| {
-                let (r, f) = keyword::<Format>(v)?;
-                set_once(&mut out.format, f, word).map(|()| (r, ()))
-            })?,
-            Mogr2Key::Cgif => slash_value(rest, expected, |v| {
-                let (r, n) = uint_u8(v, "cgif frames", 1, 100)?;
-                set_once(&mut out.cgif, n, word).map(|()| (r, ()))
-            })?,
-            Mogr2Key::Interlace => slash_value(rest, expected, |v| {
-                let (r, on) = flag(v, "interlace")?;
-                set_once(&mut out.interlace, on, word).map(|()| (r, ()))
-            })?,
-            Mogr2Key::Quality => slash_value(rest, expected, |v| {
-                let (r, q) = quality(v, "quality")?;
-                set_once(&mut out.quality, q, word).map(|()| (r, ()))
-            })?,
-            Mogr2Key::RQuality => slash_value(rest, expected, |v| {
-                let (r, q) = uint_u8(v, "rquality", 0, 100)?;
-                set_once(&mut out.rquality, q, word).map(|()| (r, ()))
-            })?,
-            Mogr2Key::LQuality => slash_value(rest, expected, |v| {
-                let (r, q) = uint_u8(v, "lquality", 0, 100)?;
-                set_once(&mut out.lquality, q, word).map(|()| (r, ()))
-            })?,
-            Mogr2Key::SizeLimit => slash_value(rest, expected, |v| {
-                let (r, limit) = size_limit(v)?;
-                set_once(&mut out.size_limit, limit, word).map(|()| (r, ()))
-            })?,
-            Mogr2Key::IgnoreError => slash_value(rest, expected, |v| {
-                let (r, on) = flag(v, "ignore-error")?;
-                set_once(&mut out.ignore_error, on, word).map(|()| (r, ()))
-            })?,
+        match key {
+            Mogr2Key::Color => once.set(&mut self.stage.color, rest, expected, |v| base64_rgb(v, "color")),
+            Mogr2Key::Format => once.set(&mut out.format, rest, expected, keyword::<Format>),
+            Mogr2Key::Cgif => once.set(&mut out.cgif, rest, expected, |v| uint_u8(v, "cgif frames", 1, 100)),
+            Mogr2Key::Interlace => once.set(&mut out.interlace, rest, expected, |v| flag(v, "interlace")),
+            Mogr2Key::Quality => once.set(&mut out.quality, rest, expected, |v| quality(v, "quality")),
+            Mogr2Key::RQuality => once.set(&mut out.rquality, rest, expected, |v| uint_u8(v, "rquality", 0, 100)),
+            Mogr2Key::LQuality => once.set(&mut out.lquality, rest, expected, |v| uint_u8(v, "lquality", 0, 100)),
+            Mogr2Key::SizeLimit => once.set(&mut out.size_limit, rest, expected, size_limit),
+            Mogr2Key::IgnoreError => once.set(&mut out.ignore_error, rest, expected, |v| flag(v, "ignore-error")),
             // Every other key is an operation or a modifier, handled by `param`.
-            _ => return Err(failure(word, word.len(), Mogr2Key::expected())),
-        };
-        Ok(rest)
+            _ => Err(failure(word, word.len(), Mogr2Key::expected())),
+        }
     }
 
     /// Attaches each modifier to its operation.
@@ -202,34 +163,30 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Stores `value` unless the slot already holds one, which is an error at `word`.
-fn set_once<'a, T>(slot: &mut Option<T>, value: T, word: &'a str) -> Result<(), Failure<'a>> {
-    set_modifier(slot, value, word, ONCE_PER_STAGE)
-}
-
 /// Applies a modifier to its operation; giving the same one twice is an error at `word`.
 fn attach<'a>(op: &mut Mogr2Op, modifier: Modifier, word: &'a str) -> Result<(), Failure<'a>> {
-    let scope = match modifier {
-        Modifier::Pad(_) => "per thumbnail",
-        _ => "per crop",
-    };
+    let name = Mogr2Key::from_keyword(word).map_or("this parameter", Mogr2Key::keyword);
+    let scope = if matches!(modifier, Modifier::Pad(_)) { "per thumbnail" } else { "per crop" };
+    let once = Once { word, name, scope };
     match (op, modifier) {
-        (Mogr2Op::Thumbnail(t), Modifier::Pad(on)) => set_modifier(&mut t.pad, on, word, scope),
-        (Mogr2Op::Crop(c), Modifier::Gravity(g)) => set_modifier(&mut c.gravity, g, word, scope),
-        (Mogr2Op::Crop(c), Modifier::Dx(dx)) => set_modifier(&mut c.dx, dx, word, scope),
-        (Mogr2Op::Crop(c), Modifier::Dy(dy)) => set_modifier(&mut c.dy, dy, word, scope),
+        (Mogr2Op::Thumbnail(t), Modifier::Pad(on)) => once.store(&mut t.pad, on),
+        (Mogr2Op::Crop(c), Modifier::Gravity(g)) => once.store(&mut c.gravity, g),
+        (Mogr2Op::Crop(c), Modifier::Dx(dx)) => once.store(&mut c.dx, dx),
+        (Mogr2Op::Crop(c), Modifier::Dy(dy)) => once.store(&mut c.dy, dy),
         // `finish` only pairs modifiers with their own kind of operation.
         _ => Ok(()),
     }
 }
 
-fn set_modifier<'a, T>(slot: &mut Option<T>, value: T, word: &'a str, scope: &'static str) -> Result<(), Failure<'a>> {
-    if slot.is_some() {
-        let name = Mogr2Key::from_keyword(word).map_or("this parameter", Mogr2Key::keyword);
-        return Err(failure(word, word.len(), Expected::Once { name, scope }));
-    }
-    *slot = Some(value);
-    Ok(())
+/// `'/' value`, read whole and turned into an operation.
+fn op<'a, T>(
+    rest: &'a str,
+    expected: Expected,
+    parse: impl FnOnce(&'a str) -> PResult<'a, T>,
+    make: impl FnOnce(T) -> Mogr2Op,
+) -> PResult<'a, Mogr2Op> {
+    let (rest, value) = slash_value(rest, expected, parse)?;
+    Ok((rest, make(value)))
 }
 
 /// What the value of `key` should look like, for a missing or empty value.
@@ -407,10 +364,6 @@ fn crop(input: &str) -> PResult<'_, Mogr2Op> {
     Ok((rest, Mogr2Op::Crop(Crop { size, gravity: None, dx: None, dy: None })))
 }
 
-fn radius(input: &str, op: fn(u32) -> Mogr2Op) -> PResult<'_, Mogr2Op> {
-    side(input, "radius").map(|(rest, r)| (rest, op(r)))
-}
-
 /// `blur := [1-50] 'x' decimal`, sigma greater than 0.
 fn blur(input: &str) -> PResult<'_, Mogr2Op> {
     let (rest, radius) = uint_u8(input, "blur radius", 1, 50)?;
@@ -462,5 +415,84 @@ fn modifier(key: Mogr2Key, value: &str) -> PResult<'_, Modifier> {
         Mogr2Key::Gravity => keyword::<Gravity>(value).map(|(r, g)| (r, Modifier::Gravity(g))),
         Mogr2Key::Dx => offset(value, "dx").map(|(r, v)| (r, Modifier::Dx(v))),
         _ => offset(value, "dy").map(|(r, v)| (r, Modifier::Dy(v))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok<T>(result: PResult<'_, T>) -> T {
+        match result {
+            Ok(("", value)) => value,
+            Ok((rest, _)) => panic!("left {rest:?}"),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    fn error_at<T: std::fmt::Debug>(input: &str, result: PResult<'_, T>) -> usize {
+        match result {
+            Err(nom::Err::Failure(e)) => crate::error::offset_in(input, e.at),
+            other => panic!("{input}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn geometry_reads_every_form() {
+        let s = Size { width: 3, height: 4 };
+        assert_eq!(ok(geometry("!7p")), Geometry::Percent(7));
+        assert_eq!(ok(geometry("!7px")), Geometry::WidthPercent(7));
+        assert_eq!(ok(geometry("!x7p")), Geometry::HeightPercent(7));
+        assert_eq!(ok(geometry("!3x4r")), Geometry::Cover(s));
+        assert_eq!(ok(geometry("3x")), Geometry::Width(3));
+        assert_eq!(ok(geometry("x4")), Geometry::Height(4));
+        assert_eq!(ok(geometry("3x4")), Geometry::Fit(s));
+        assert_eq!(ok(geometry("3x4>")), Geometry::Shrink(s));
+        assert_eq!(ok(geometry("3x4<")), Geometry::Enlarge(s));
+        assert_eq!(ok(geometry("3x4!")), Geometry::Exact(s));
+        assert_eq!(ok(geometry("12@")), Geometry::Area(12));
+        assert_eq!(error_at("!0x4r", geometry("!0x4r")), 1);
+        assert_eq!(error_at("3y4", geometry("3y4")), 1);
+    }
+
+    #[test]
+    fn cut_needs_four_numbers() {
+        assert_eq!(ok(cut("1x2x0x3")), Mogr2Op::Cut(Cut { size: Size { width: 1, height: 2 }, dx: 0, dy: 3 }));
+        assert_eq!(error_at("1x2x3", cut("1x2x3")), 5);
+    }
+
+    #[test]
+    fn crop_reads_three_sizes() {
+        let crop_size = |v| match ok(crop(v)) {
+            Mogr2Op::Crop(c) => c.size,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(crop_size("5x"), CropSize::Width(5));
+        assert_eq!(crop_size("x6"), CropSize::Height(6));
+        assert_eq!(crop_size("5x6"), CropSize::Both(Size { width: 5, height: 6 }));
+    }
+
+    #[test]
+    fn blur_sigma_must_be_positive() {
+        assert!(matches!(ok(blur("50x0.001")), Mogr2Op::Blur(Blur { radius: 50, .. })));
+        assert_eq!(error_at("3x0", blur("3x0")), 2);
+    }
+
+    #[test]
+    fn size_limit_and_quality_take_a_bang() {
+        let limit = ok(size_limit("15K!"));
+        assert_eq!((limit.bytes(), limit.keep_smaller_input), (15 * 1024, true));
+        assert_eq!(ok(quality("90!", "q")), Quality { value: 90, forced: true });
+        assert_eq!(error_at("15", size_limit("15")), 2);
+    }
+
+    #[test]
+    fn modifiers_attach_before_else_after() {
+        let stage = |rule| ok(stage(rule));
+        let m = stage("/dx/1/crop/5x/crop/6x/gravity/east");
+        let crops: Vec<_> =
+            m.ops.iter().map(|op| if let Mogr2Op::Crop(c) = op { (c.dx, c.gravity) } else { (None, None) }).collect();
+        assert_eq!(crops, vec![(Some(1), None), (None, Some(Gravity::East))]);
+        assert_eq!(error_at("/pad/1/crop/5x", super::stage("/pad/1/crop/5x")), 1);
     }
 }

@@ -7,7 +7,8 @@
 //! ```
 
 use crate::ast::View2;
-use crate::error::{Expected, Failure, PResult, fail, failure};
+use crate::error::{Expected, Failure, PResult, fail};
+use crate::grammar::Once;
 use crate::grammar::mogr2::{keyword, quality};
 use crate::keywords::{Format, View2Key};
 use crate::lex::{segment, slash_value, uint_u8, uint_u32};
@@ -30,40 +31,38 @@ pub(crate) fn stage(input: &str) -> PResult<'_, View2> {
 
 /// Reads the value of one parameter into `view`.
 fn param<'a>(view: &mut View2, key: View2Key, word: &'a str, rest: &'a str) -> Result<&'a str, Failure<'a>> {
-    let (rest, ()) = match key {
-        View2Key::Width => slash_value(rest, Expected::Text("'/' and a width"), |v| {
-            let (r, w) = uint_u32(v, "imageView2 width", 1, u32::MAX)?;
-            once(&mut view.width, w, word).map(|()| (r, ()))
-        })?,
-        View2Key::Height => slash_value(rest, Expected::Text("'/' and a height"), |v| {
-            let (r, h) = uint_u32(v, "imageView2 height", 1, u32::MAX)?;
-            once(&mut view.height, h, word).map(|()| (r, ()))
-        })?,
-        View2Key::Format => slash_value(rest, Expected::Text("'/' and an image format"), |v| {
-            let (r, f) = keyword::<Format>(v)?;
-            once(&mut view.format, f, word).map(|()| (r, ()))
-        })?,
-        View2Key::Quality => slash_value(rest, Expected::Text("'/' and a quality from 0 to 100"), |v| {
-            let (r, q) = quality(v, "q")?;
-            once(&mut view.quality, q, word).map(|()| (r, ()))
-        })?,
-        View2Key::RQuality => slash_value(rest, Expected::Text("'/' and a quality from 0 to 100"), |v| {
-            let (r, q) = uint_u8(v, "rq", 0, 100)?;
-            once(&mut view.rquality, q, word).map(|()| (r, ()))
-        })?,
-        View2Key::LQuality => slash_value(rest, Expected::Text("'/' and a quality from 0 to 100"), |v| {
-            let (r, q) = uint_u8(v, "lq", 0, 100)?;
-            once(&mut view.lquality, q, word).map(|()| (r, ()))
-        })?,
-    };
-    Ok(rest)
+    let once = Once { word, name: key.keyword(), scope: "per imageView2 stage" };
+    let quality_expected = Expected::Text("'/' and a quality from 0 to 100");
+    match key {
+        View2Key::Width => once.set(&mut view.width, rest, Expected::Text("'/' and a width"), |v| {
+            uint_u32(v, "imageView2 width", 1, u32::MAX)
+        }),
+        View2Key::Height => once.set(&mut view.height, rest, Expected::Text("'/' and a height"), |v| {
+            uint_u32(v, "imageView2 height", 1, u32::MAX)
+        }),
+        View2Key::Format => {
+            once.set(&mut view.format, rest, Expected::Text("'/' and an image format"), keyword::<Format>)
+        }
+        View2Key::Quality => once.set(&mut view.quality, rest, quality_expected, |v| quality(v, "q")),
+        View2Key::RQuality => once.set(&mut view.rquality, rest, quality_expected, |v| uint_u8(v, "rq", 0, 100)),
+        View2Key::LQuality => once.set(&mut view.lquality, rest, quality_expected, |v| uint_u8(v, "lq", 0, 100)),
+    }
 }
 
-fn once<'a, T>(slot: &mut Option<T>, value: T, word: &'a str) -> Result<(), Failure<'a>> {
-    if slot.is_some() {
-        let name = View2Key::from_keyword(word).map_or("this parameter", View2Key::keyword);
-        return Err(failure(word, word.len(), Expected::Once { name, scope: "per imageView2 stage" }));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_mode_and_parameters_in_any_order() {
+        let (rest, view) = stage("/3/lq/5/w/10").unwrap();
+        assert_eq!(rest, "");
+        assert_eq!((view.mode, view.width, view.lquality, view.height), (3, Some(10), Some(5), None));
     }
-    *slot = Some(value);
-    Ok(())
+
+    #[test]
+    fn mode_is_one_to_five() {
+        assert!(stage("/6").is_err());
+        assert!(stage("/w/10").is_err());
+    }
 }

@@ -14,6 +14,7 @@ use crate::ast::{
     BlindExtract, BlindMark, ImageMark, MarkScale, Placement, Rgb, ScaleKind, TextMark, Tiling, Watermark,
 };
 use crate::error::{Expected, Failure, PResult, failure};
+use crate::grammar::given_twice;
 use crate::grammar::mogr2::keyword;
 use crate::keywords::{Gravity, MarkKey};
 use crate::lex::{base64_rgb, base64_text, flag, offset, segment, slash_value, token_len, uint_u8, uint_u16, uint_u32};
@@ -67,7 +68,7 @@ pub(crate) fn stage(input: &str) -> PResult<'_, Watermark> {
             return Err(failure(after_slash, word.len(), Expected::WatermarkParameter { kind }));
         };
         if params.written.iter().any(|&(k, _)| k == key) {
-            return Err(failure(word, word.len(), Expected::Once { name: key.keyword(), scope: "per watermark" }));
+            return Err(given_twice(word, key.keyword(), "per watermark"));
         }
         let after_value = params.read(key, after_key)?;
         let value = &after_key[1..after_key.len() - after_value.len()];
@@ -229,4 +230,42 @@ fn blind_extract<'a>(params: Params<'a>, end: &'a str) -> Result<Watermark, Fail
 
 fn required_image(image: Option<String>, end: &str) -> Result<String, Failure<'_>> {
     image.ok_or_else(|| missing(end, "image/<base64 URL>: blind watermark types 1 and 2 need it"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lex::encode_base64;
+
+    fn mark(rule: &str) -> Result<Watermark, String> {
+        match stage(rule) {
+            Ok(("", w)) => Ok(w),
+            Ok((rest, _)) => Err(format!("left {rest:?}")),
+            Err(e) => Err(format!("{e:?}")),
+        }
+    }
+
+    #[test]
+    fn each_kind_accepts_its_own_parameters_only() {
+        let url = encode_base64(b"http://b/w.png");
+        assert!(mark(&format!("/1/image/{url}/shadow/5")).is_err());
+        assert!(mark(&format!("/2/text/{url}/blogo/1")).is_err());
+        assert!(mark(&format!("/4/type/1/image/{url}/level/1")).is_err());
+        assert!(mark(&format!("/1/image/{url}/blogo/1")).is_ok());
+    }
+
+    #[test]
+    fn scale_needs_both_halves_and_respects_the_area_bound() {
+        let url = encode_base64(b"http://b/w.png");
+        assert!(mark(&format!("/1/image/{url}/scatype/2")).is_err());
+        assert!(mark(&format!("/1/image/{url}/scatype/2/spcent/1000")).is_ok());
+        assert!(mark(&format!("/1/image/{url}/scatype/3/spcent/1000")).is_err());
+    }
+
+    #[test]
+    fn blind_text_is_letters_and_digits() {
+        assert!(mark(&format!("/3/type/3/text/{}", encode_base64(b"abc123"))).is_ok());
+        assert!(mark(&format!("/3/type/3/text/{}", encode_base64(b"abc 123"))).is_err());
+        assert!(mark(&format!("/3/type/3/text/{}", encode_base64(&[b'a'; 65]))).is_err());
+    }
 }
