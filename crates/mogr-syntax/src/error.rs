@@ -137,6 +137,21 @@ impl ParseError {
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
+
+    /// The keyword the user most likely meant, when one of the expected keywords is within
+    /// two edits of what was found (letter case aside).
+    pub fn suggestion(&self) -> Option<&'static str> {
+        let (Expected::OneOf { choices, .. }, Some(found)) = (&self.expected, &self.found) else {
+            return None;
+        };
+        let found = found.to_ascii_lowercase();
+        choices
+            .iter()
+            .map(|&choice| (edit_distance(&found, &choice.to_ascii_lowercase()), choice))
+            .filter(|&(distance, _)| distance <= 2)
+            .min_by_key(|&(distance, _)| distance)
+            .map(|(_, choice)| choice)
+    }
 }
 
 impl fmt::Display for ParseError {
@@ -147,13 +162,33 @@ impl fmt::Display for ParseError {
         }
         write!(f, ": expected {}, found ", self.expected)?;
         match &self.found {
-            Some(found) => write!(f, "\"{found}\""),
-            None => f.write_str("end of input"),
+            Some(found) => write!(f, "\"{found}\"")?,
+            None => f.write_str("end of input")?,
         }
+        if let Some(suggestion) = self.suggestion() {
+            write!(f, " (did you mean \"{suggestion}\"?)")?;
+        }
+        Ok(())
     }
 }
 
 impl std::error::Error for ParseError {}
+
+/// Levenshtein distance over characters (inputs are short: fragments are cut at 40).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
 
 fn quote_fragment(found: &str) -> String {
     let mut quoted: String = found.chars().take(MAX_FRAGMENT_CHARS).flat_map(char::escape_debug).collect();
@@ -238,4 +273,28 @@ pub(crate) fn fail<'a, T>(at: &'a str, len: usize, expected: Expected) -> PResul
 /// A committed failure about the whole of `fragment`.
 pub(crate) fn fail_fragment<'a, T>(fragment: &'a str, expected: Expected) -> PResult<'a, T> {
     Err(nom::Err::Failure(GrammarError::fragment(fragment, expected)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keywords::Mogr2Key;
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("thumb", "thumbnail"), 4);
+        assert_eq!(edit_distance("rotat", "rotate"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn near_misses_get_a_suggestion() {
+        let error = |found| ParseError::new(0, Mogr2Key::expected(), found);
+        assert_eq!(error("thumbnial").suggestion(), Some("thumbnail"));
+        assert_eq!(error("Thumbnail").suggestion(), Some("thumbnail"));
+        assert_eq!(error("autoorient").suggestion(), Some("auto-orient"));
+        assert_eq!(error("zzz").suggestion(), None);
+        assert!(error("rotat").to_string().ends_with("(did you mean \"rotate\"?)"));
+    }
 }
