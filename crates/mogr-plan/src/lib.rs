@@ -6,23 +6,24 @@
 //! rule ──mogr-syntax──▶ Pipeline ──mogr-plan (probe + Limits)──▶ Plan ──mogr-exec──▶ bytes
 //! ```
 //!
-//! This crate will own, before a single pixel is decoded:
+//! This crate owns, before a single pixel is decoded:
 //!
-//! - `probe(&[u8]) -> Probe`: format, size, bit depth, alpha, ICC, frame and loop count,
-//!   EXIF/HEIF orientation and the estimated JPEG quality, read from headers alone;
-//! - `Limits`: a plain struct with the spec's defaults (input ≤ 32 MB, sides ≤ 30000 px,
+//! - [`probe()`]: format, size, bit depth, alpha, ICC, frame and loop count, EXIF/HEIF
+//!   orientation and the estimated JPEG quality, read from headers alone ([`probe`] module);
+//! - [`Limits`]: a plain struct with the spec's defaults (input ≤ 32 MB, sides ≤ 30000 px,
 //!   ≤ 250 M pixels counting frames, GIF ≤ 300 frames, output sides ≤ 9999 px, ≤ 10
 //!   watermarks) and a way to change or lift each;
-//! - `plan(&Pipeline, &Probe, &Limits) -> Plan`: every step resolved to integers (thumbnail
+//! - [`plan()`]`(&Pipeline, &Probe, &Limits) -> Plan`: every step resolved to integers (thumbnail
 //!   geometry with ImageMagick-compatible rounding, crop gravity, pad, rotation canvas, output
 //!   format and quality, shrink-on-load factor) and the predicted peak memory, so that every
 //!   limit is checked before allocation.
 //!
 //! Checks that need the image (offsets inside it, a radius under half the short side, output
 //! sides) live here; checks that need only the rule string live in `mogr-syntax`.
-//!
-//! Nothing is implemented yet: this stage is issue 3 of the tracker.
 
 #![deny(missing_docs)]
 
+pub mod probe;
+
 pub use mogr_syntax as syntax;
+pub use probe::{ColorModel, ImageFormat, Orientation, Probe, ProbeError, probe};

@@ -1,0 +1,3 @@
+//! Checks that the manifest reader the probe tests share reads the manifest.
+
+mod support;
