@@ -23,7 +23,11 @@
 
 #![deny(missing_docs)]
 
+pub mod limits;
+pub mod plan;
 pub mod probe;
 
+pub use limits::Limits;
 pub use mogr_syntax as syntax;
+pub use plan::{OutputFormat, Plan, PlanError, Step, plan};
 pub use probe::{ColorModel, ImageFormat, Orientation, Probe, ProbeError, probe};
