@@ -2,8 +2,9 @@
 //!
 //! Contract (DESIGN.md): `mogr parse RULE` prints the canonical form and exits 0; an invalid
 //! rule exits non-zero with `error <CI code> <name>: <message>` on stderr, the message naming
-//! the byte offset and what was expected there. Processing subcommands follow with the later
-//! stages of the engine.
+//! the byte offset and what was expected there. `mogr plan INPUT RULE` prints, from the
+//! headers alone, what processing would produce, as JSON. Processing subcommands follow with
+//! the execution stage.
 
 use std::process::ExitCode;
 
@@ -32,13 +33,64 @@ enum Command {
         #[arg(long)]
         pic_operations: bool,
     },
+    /// Print, from the image's headers alone, what a rule would produce (JSON).
+    #[command(after_help = "The JSON has the output's width, height, format, frames and quality at the top,
+then the input plan (shrink-on-load, frames decoded), the resolved steps of each stage and the
+predicted peak memory in bytes.
+
+Examples:
+  mogr plan photo.jpg 'imageMogr2/thumbnail/720x/quality/80'
+  mogr plan anim.gif 'imageMogr2/format/webp/cgif/10'
+  mogr plan photo.jpg 'imageView2/1/w/400/h/600'")]
+    Plan {
+        /// The image file.
+        input: std::path::PathBuf,
+        /// The rule, as it follows `?` in a URL.
+        rule: String,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Parse { rule, pic_operations } => parse(&rule, pic_operations),
+        Command::Plan { input, rule } => plan(&input, &rule),
     }
+}
+
+fn plan(input: &std::path::Path, rule: &str) -> ExitCode {
+    let image = match std::fs::read(input) {
+        Ok(image) => image,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", input.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    match mogr::plan(&image, rule, &mogr::plan::Limits::default()) {
+        Ok(plan) => {
+            println!("{}", plan_json(&plan));
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(&error, rule),
+    }
+}
+
+/// The plan as JSON, the output's shape first.
+fn plan_json(plan: &mogr::plan::Plan) -> serde_json::Value {
+    let output = plan.output();
+    serde_json::json!({
+        "width": output.width,
+        "height": output.height,
+        "format": output.format,
+        "frames": output.frames,
+        "quality": output.quality,
+        "report": output.report,
+        "shrink_on_load": plan.input.shrink_on_load,
+        "peak_bytes": plan.peak_bytes,
+        "ignored_error": plan.ignored_error.as_ref().map(ToString::to_string),
+        "input": plan.input,
+        "stages": plan.stages,
+    })
 }
 
 fn parse(rule: &str, pic_operations: bool) -> ExitCode {
@@ -52,14 +104,17 @@ fn parse(rule: &str, pic_operations: bool) -> ExitCode {
             println!("{canonical}");
             ExitCode::SUCCESS
         }
-        Err(error) => {
-            eprintln!("error {error}");
-            if let Some(offset) = error.rule_offset() {
-                eprint!("{}", caret(rule, offset));
-            }
-            ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(1))
-        }
+        Err(error) => fail(&error, rule),
     }
+}
+
+/// Reports an error on stderr (with a caret under the rule when it is at fault).
+fn fail(error: &mogr::Error, rule: &str) -> ExitCode {
+    eprintln!("error {error}");
+    if let Some(offset) = error.rule_offset() {
+        eprint!("{}", caret(rule, offset));
+    }
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(1))
 }
 
 /// The longest rule shown with a caret under the error.

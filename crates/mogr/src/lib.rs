@@ -13,7 +13,7 @@
 //! [`Error`] carrying the CI error code, the HTTP status and the process exit code, mapped
 //! here in one place ([`ErrorCode`]).
 //!
-//! So far the language stage is complete; probing, planning and execution follow.
+//! So far the language and planning stages are in place; execution follows.
 //!
 //! ```
 //! let pipeline = mogr::parse("imageMogr2/thumbnail/!50p/quality/80!").unwrap();
@@ -66,11 +66,24 @@ macro_rules! error_codes {
     };
 }
 
+// Exit codes: 2 when the rule is at fault, 3 when the image is refused.
 error_codes! {
     /// -60998: an image processing parameter is invalid.
     InvalidParameter = (-60998, 400, 2),
     /// -60997: a `Pic-Operations` header has more rules than allowed.
     TooManyRules = (-60997, 400, 2),
+    /// -60967: the image style does not exist.
+    StyleNotFound = (-60967, 404, 2),
+    /// -60996: the file is too large to process.
+    FileTooLarge = (-60996, 413, 3),
+    /// -447: the resolution or the GIF frame count exceeds the limit.
+    ResolutionOverLimit = (-447, 400, 3),
+    /// -442: the output image exceeds the size limit.
+    OutputTooLarge = (-442, 400, 3),
+    /// -443: the image format is not supported.
+    UnsupportedFormat = (-443, 415, 3),
+    /// -62999: the image is not a valid file of its format.
+    InvalidImage = (-62999, 400, 3),
 }
 
 /// Any failure of mogr: a CI error code and a human message.
@@ -125,6 +138,46 @@ impl From<syntax::ParseError> for Error {
         };
         Error { code, message: e.to_string(), rule_offset: Some(e.offset()) }
     }
+}
+
+impl From<plan::ProbeError> for Error {
+    fn from(e: plan::ProbeError) -> Self {
+        let code = match e {
+            plan::ProbeError::UnsupportedFormat => ErrorCode::UnsupportedFormat,
+            _ => ErrorCode::InvalidImage,
+        };
+        Error { code, message: e.to_string(), rule_offset: None }
+    }
+}
+
+impl From<plan::PlanError> for Error {
+    fn from(e: plan::PlanError) -> Self {
+        let code = match &e {
+            plan::PlanError::Probe(probe) => return Error::from(probe.clone()),
+            plan::PlanError::InputTooLarge { .. } => ErrorCode::FileTooLarge,
+            plan::PlanError::InputOverLimit(_) => ErrorCode::ResolutionOverLimit,
+            plan::PlanError::OutputTooLarge { .. } => ErrorCode::OutputTooLarge,
+            plan::PlanError::UnsupportedFormat(_) => ErrorCode::UnsupportedFormat,
+            plan::PlanError::UnexpandedStyle(_) => ErrorCode::StyleNotFound,
+            _ => ErrorCode::InvalidParameter,
+        };
+        Error { code, message: e.to_string(), rule_offset: None }
+    }
+}
+
+/// Parses a rule, probes `image` and plans the one for the other, all from headers alone
+/// (see [`plan::plan()`]).
+///
+/// ```
+/// // A 1x1 GIF.
+/// let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+/// let plan = mogr::plan(gif, "imageMogr2/thumbnail/100x/format/png", &mogr::plan::Limits::default()).unwrap();
+/// assert_eq!((plan.output().width, plan.output().height), (100, 100));
+/// ```
+pub fn plan(image: &[u8], rule: &str, limits: &plan::Limits) -> Result<plan::Plan, Error> {
+    let pipeline = parse(rule)?;
+    let probe = plan::probe(image)?;
+    Ok(plan::plan(&pipeline, &probe, limits)?)
 }
 
 /// Parses a processing rule (see [`syntax::parse`]).
