@@ -5,7 +5,10 @@
 //!   `crates/mogr-syntax/tests/fuzz_dictionary.rs` checks that) and the tokens of [`TOKENS`];
 //! - `fuzz/seeds/parse/`: one rule per file, from `mogr_benches::TYPICAL_RULES` and from
 //!   [`RULES`], which exercise every operation of the grammar;
-//! - `fuzz/seeds/pic_operations/`: one `Pic-Operations` header per file, from [`HEADERS`].
+//! - `fuzz/seeds/pic_operations/`: one `Pic-Operations` header per file, from [`HEADERS`];
+//! - `fuzz/seeds/probe/` and `fuzz/seeds/parse_plan/`: images of the shared corpus
+//!   (`../shared/testimages`), alone or after a rule, each folder with a `README.md` naming
+//!   sources and licences (module [`images`]; skipped when the corpus is not there).
 //!
 //! Run it from the repository root after changing the grammar or these lists:
 //!
@@ -14,7 +17,10 @@
 //! ```
 //!
 //! It checks that each seed parses (or fails) as its list says, and that every parameter of
-//! `imageMogr2`, `imageView2` and `watermark` and every stage appears in some valid seed.
+//! `imageMogr2`, `imageView2` and `watermark` and every stage appears in some valid seed, that
+//! each image seed probes as its table says and that each rule of `parse_plan` parses.
+
+mod images;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -190,6 +196,7 @@ fn main() -> Result<(), String> {
         parse_seeds.len(),
         pic_seeds.len()
     );
+    println!("{}", images::write(&fuzz)?);
     Ok(())
 }
 

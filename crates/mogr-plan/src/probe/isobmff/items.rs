@@ -391,7 +391,7 @@ fn first_entry<'a>(iprp: &'a [u8], item: u32) -> Result<Option<Associations<'a>>
 struct Props {
     /// The first `ispe`.
     size: Option<(u32, u32)>,
-    /// The first `pixi` with channels: (channels, bits of the first).
+    /// The first `pixi` with channels of a non-zero depth: (channels, bits of the first).
     pixi: Option<(u8, u8)>,
     /// The first `av1C` or `hvcC`.
     codec: Option<CodecInfo>,
@@ -429,7 +429,9 @@ impl Props {
             b"pixi" if self.pixi.is_none() => {
                 let (_, _, rest) = full(body)?;
                 if let [channels, bits, ..] = *rest {
-                    if channels > 0 {
+                    // A channel of 0 bits says nothing usable: fall back to the codec's depth
+                    // (found by fuzzing: testdata/regression/probe/avif-pixi-channel-of-0-bits.avif).
+                    if channels > 0 && bits > 0 {
                         self.pixi = Some((channels, bits));
                     }
                 } else if rest.first().is_some_and(|&channels| channels > 0) {
