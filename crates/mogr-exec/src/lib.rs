@@ -3,21 +3,28 @@
 //! The third stage of the mogr pipeline (see `DESIGN.md`):
 //!
 //! ```text
-//! Plan + input bytes ──decode (at the planned scale)──▶ frames ──kernels──▶ frames ──encode──▶ bytes
+//! Plan + input bytes ──decode (at the planned scale)──▶ Picture ──ops, step by step, frame by frame──▶
+//!   Picture ──encode (format, quality, metadata)──▶ bytes
 //! ```
 //!
-//! This crate will own:
-//!
-//! - decoders and encoders for JPEG (DCT-domain shrink-on-load), PNG/APNG, GIF, WebP, BMP,
-//!   HEIF/HEIC, AVIF and TIFF, with animation, quality rules and metadata handling;
-//! - the pixel kernels: resize, crop, pad, rounded masks, rotate, flip, blur, sharpen, tone
-//!   curves, grayscale, compositing of image and text watermarks, blind watermarks; each SIMD
-//!   kernel keeps a scalar twin that must give identical bytes;
-//! - the executor that runs a Plan frame by frame with rayon, never allocating beyond what the
-//!   Plan allowed.
-//!
-//! Nothing is implemented yet: codecs are issue 4 and kernels issue 5 of the tracker.
+//! - [`decode`]: bytes to a [`Picture`] of RGBA8 frames at the size the plan decided (JPEG
+//!   through libjpeg-turbo with DCT-domain shrink-on-load; PNG/APNG, GIF, WebP, BMP, TIFF).
+//! - [`ops`]: one function per resolved [`Step`](mogr_plan::Step), frame in, frame out.
+//! - [`encode`]: a [`Picture`] to bytes in the plan's output format and quality, metadata
+//!   written back unless `strip`.
+//! - [`execute`]: the executor that runs a [`Plan`](mogr_plan::Plan) end to end.
 
 #![deny(missing_docs)]
 
+pub mod decode;
+pub mod encode;
+mod error;
+mod execute;
+pub mod ops;
+pub mod picture;
+mod report;
+
+pub use error::ExecError;
+pub use execute::{Output, execute};
 pub use mogr_plan as plan;
+pub use picture::{Frame, Metadata, Picture};
