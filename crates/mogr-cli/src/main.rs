@@ -3,8 +3,8 @@
 //! Contract (DESIGN.md): `mogr parse RULE` prints the canonical form and exits 0; an invalid
 //! rule exits non-zero with `error <CI code> <name>: <message>` on stderr, the message naming
 //! the byte offset and what was expected there. `mogr plan INPUT RULE` prints, from the
-//! headers alone, what processing would produce, as JSON. Processing subcommands follow with
-//! the execution stage.
+//! headers alone, what processing would produce, as JSON. `mogr process INPUT RULE -o OUTPUT`
+//! (`-o -` for stdout) writes the result; `mogr info INPUT` prints `imageInfo`.
 
 use std::process::ExitCode;
 
@@ -48,6 +48,25 @@ Examples:
         /// The rule, as it follows `?` in a URL.
         rule: String,
     },
+    /// Process an image with a rule and write the result (an image, or JSON for reports).
+    #[command(after_help = "Examples:
+  mogr process photo.jpg 'imageMogr2/thumbnail/720x/format/webp' -o thumb.webp
+  mogr process anim.gif 'imageMogr2/thumbnail/200x/format/webp' -o anim.webp
+  mogr process photo.jpg 'imageMogr2/auto-orient/crop/400x400/gravity/center|imageInfo' -o -")]
+    Process {
+        /// The image file.
+        input: std::path::PathBuf,
+        /// The rule, as it follows `?` in a URL.
+        rule: String,
+        /// Where to write the result; `-` for standard output.
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+    },
+    /// Print an image's basic information (the same as `process INPUT imageInfo -o -`).
+    Info {
+        /// The image file.
+        input: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -55,16 +74,47 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { rule, pic_operations } => parse(&rule, pic_operations),
         Command::Plan { input, rule } => plan(&input, &rule),
+        Command::Process { input, rule, output } => process(&input, &rule, &output),
+        Command::Info { input } => process(&input, "imageInfo", std::path::Path::new("-")),
+    }
+}
+
+fn process(input: &std::path::Path, rule: &str, output: &std::path::Path) -> ExitCode {
+    let Some(image) = read_input(input) else {
+        return ExitCode::FAILURE;
+    };
+    let response = match mogr::process(&image, rule, &mogr::plan::Limits::default()) {
+        Ok(response) => response,
+        Err(error) => return fail(&error, rule),
+    };
+    let written = if output == std::path::Path::new("-") {
+        std::io::Write::write_all(&mut std::io::stdout().lock(), &response.body)
+    } else {
+        std::fs::write(output, &response.body)
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", output.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The input file's bytes, or `None` after saying why not.
+fn read_input(input: &std::path::Path) -> Option<Vec<u8>> {
+    match std::fs::read(input) {
+        Ok(image) => Some(image),
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", input.display());
+            None
+        }
     }
 }
 
 fn plan(input: &std::path::Path, rule: &str) -> ExitCode {
-    let image = match std::fs::read(input) {
-        Ok(image) => image,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", input.display());
-            return ExitCode::FAILURE;
-        }
+    let Some(image) = read_input(input) else {
+        return ExitCode::FAILURE;
     };
     match mogr::plan(&image, rule, &mogr::plan::Limits::default()) {
         Ok(plan) => {

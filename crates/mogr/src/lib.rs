@@ -13,7 +13,7 @@
 //! [`Error`] carrying the CI error code, the HTTP status and the process exit code, mapped
 //! here in one place ([`ErrorCode`]).
 //!
-//! So far the language and planning stages are in place; execution follows.
+//! [`process`] runs the whole pipeline; [`parse`] and [`plan()`] stop after the first stages.
 //!
 //! ```
 //! let pipeline = mogr::parse("imageMogr2/thumbnail/!50p/quality/80!").unwrap();
@@ -84,6 +84,8 @@ error_codes! {
     UnsupportedFormat = (-443, 415, 3),
     /// -62999: the image is not a valid file of its format.
     InvalidImage = (-62999, 400, 3),
+    /// CI's "Other: internal error" (the spec gives no number; mogr uses -1): a bug.
+    Internal = (-1, 500, 1),
 }
 
 /// Any failure of mogr: a CI error code and a human message.
@@ -163,6 +165,59 @@ impl From<plan::PlanError> for Error {
         };
         Error { code, message: e.to_string(), rule_offset: None }
     }
+}
+
+impl From<exec::ExecError> for Error {
+    fn from(e: exec::ExecError) -> Self {
+        let code = match &e {
+            exec::ExecError::Decode(_) => ErrorCode::InvalidImage,
+            exec::ExecError::Unsupported(_) | exec::ExecError::Encode(_) => ErrorCode::UnsupportedFormat,
+            exec::ExecError::OutOfMemory(_) => ErrorCode::ResolutionOverLimit,
+            _ => ErrorCode::Internal,
+        };
+        Error { code, message: e.to_string(), rule_offset: None }
+    }
+}
+
+/// What processing answers: the body and what it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Response {
+    /// The image (or JSON report) bytes.
+    pub body: Vec<u8>,
+    /// Its MIME type (`image/webp`, `application/json`, ...).
+    pub mime_type: &'static str,
+    /// The image format, `None` for a JSON report.
+    pub format: Option<plan::OutputFormat>,
+    /// Width of the image.
+    pub width: u32,
+    /// Height of the image.
+    pub height: u32,
+    /// Frames of the image.
+    pub frames: u32,
+}
+
+/// Processes `image` with `rule`: parse, probe, plan, execute.
+///
+/// ```no_run
+/// let photo = std::fs::read("photo.jpg").unwrap();
+/// let thumb = mogr::process(&photo, "imageMogr2/thumbnail/720x/format/webp", &mogr::plan::Limits::default())?;
+/// assert_eq!(thumb.mime_type, "image/webp");
+/// # Ok::<(), mogr::Error>(())
+/// ```
+pub fn process(image: &[u8], rule: &str, limits: &plan::Limits) -> Result<Response, Error> {
+    let pipeline = parse(rule)?;
+    let probe = plan::probe(image)?;
+    let plan = plan::plan(&pipeline, &probe, limits)?;
+    let output = exec::execute(&plan, image, &probe)?;
+    Ok(Response {
+        body: output.bytes,
+        mime_type: output.mime_type,
+        format: output.format,
+        width: output.width,
+        height: output.height,
+        frames: output.frames,
+    })
 }
 
 /// Parses a rule, probes `image` and plans the one for the other, all from headers alone

@@ -1,0 +1,68 @@
+//! The `mogr process` and `mogr info` contracts of DESIGN.md: the response body written to
+//! the file (or stdout with `-o -`); on failure a non-zero exit and
+//! `error <CI code> <name>: <message>` on stderr.
+
+#![allow(clippy::expect_used)]
+
+use std::process::{Command, Output};
+
+fn testdata(file: &str) -> String {
+    format!("{}/../../testdata/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn mogr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mogr")).args(args).output().expect("mogr runs")
+}
+
+fn info(path: &str) -> serde_json::Value {
+    let out = mogr(&["info", path]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+#[test]
+fn the_readme_command_makes_an_upright_webp_thumbnail() {
+    let out_path = std::env::temp_dir().join(format!("mogr-process-{}.webp", std::process::id()));
+    let out_path = out_path.to_str().expect("UTF-8 temp path");
+    let run = mogr(&[
+        "process",
+        &testdata("landscape_orient6.jpg"),
+        "imageMogr2/auto-orient/thumbnail/600x/format/webp",
+        "-o",
+        out_path,
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let written = info(out_path);
+    let _ = std::fs::remove_file(out_path);
+    // Stored 1200x1800 with orientation 6: upright 1800x1200, thumbnailed to 600x400.
+    assert_eq!(written["format"], "webp");
+    assert_eq!((written["width"].as_str(), written["height"].as_str()), (Some("600"), Some("400")));
+}
+
+#[test]
+fn reports_go_to_stdout() {
+    let out = mogr(&["process", &testdata("rotating-squares.gif"), "imageMogr2/thumbnail/40x|imageInfo", "-o", "-"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["format"], "gif");
+    assert_eq!(json["width"], "40");
+    assert_eq!(json["frame_count"], "30");
+}
+
+#[test]
+fn info_reads_the_input() {
+    let json = info(&testdata("landscape_orient6.jpg"));
+    assert_eq!(json["format"], "jpg");
+    assert_eq!((json["width"].as_str(), json["height"].as_str()), (Some("1200"), Some("1800")));
+    assert_eq!(json["size"], std::fs::metadata(testdata("landscape_orient6.jpg")).expect("file").len().to_string());
+}
+
+#[test]
+fn failures_name_the_ci_code() {
+    let out = mogr(&["process", &testdata("landscape_orient6.jpg"), "imageMogr2/format/tpg", "-o", "-"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error -443 UnsupportedFormat: "));
+    let out = mogr(&["process", &testdata("nonexistent.jpg"), "imageInfo", "-o", "-"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
