@@ -9,6 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use mogr_plan::syntax::ast::Rgb;
 use std::io::Cursor;
 use std::sync::OnceLock;
 
@@ -38,6 +39,7 @@ fn output(format: OutputFormat, width: u32, height: u32, frames: u32) -> OutputP
         progressive: false,
         strip: false,
         size_limit: None,
+        background: Rgb { r: 255, g: 255, b: 255 },
         report: None,
     }
 }
@@ -779,4 +781,21 @@ fn a_picture_that_is_not_what_the_plan_says_is_an_internal_error() {
     let two = animation(&[10, 10], None);
     let result = encode(&two, &animation_output(OutputFormat::Jpeg, &two));
     assert!(matches!(result, Err(ExecError::Internal(_))), "a still format with two frames");
+}
+
+/// Regression (rotate with `color`): a JPEG shows transparent areas in the stage's colour.
+#[test]
+fn jpeg_flattens_transparency_over_the_stage_colour() {
+    let mut frame = mogr_exec::Frame::new(16, 16).unwrap();
+    for p in frame.pixels.chunks_exact_mut(4) {
+        p.copy_from_slice(&[0, 0, 0, 0]);
+    }
+    let picture = mogr_exec::Picture::still(frame, mogr_exec::Metadata::default());
+    let mut plan = output(OutputFormat::Jpeg, 16, 16, 1);
+    plan.background = Rgb { r: 255, g: 0, b: 0 };
+    plan.quality = Some(95);
+    let jpeg = mogr_exec::encode::encode(&picture, &plan).unwrap();
+    let decoded = turbojpeg::decompress(&jpeg, turbojpeg::PixelFormat::RGB).unwrap();
+    let centre = &decoded.pixels[(8 * 16 + 8) * 3..(8 * 16 + 8) * 3 + 3];
+    assert!(centre[0] > 240 && centre[1] < 15 && centre[2] < 15, "{centre:?}");
 }

@@ -1,13 +1,14 @@
 //! JPEG through libjpeg-turbo (the `turbojpeg` crate).
 //!
 //! ```text
-//! Frame (RGBA) ──composite over white──▶ RGB, or grey when every pixel is grey and the
+//! Frame (RGBA) ──composite over the background──▶ RGB, or grey when every pixel is grey and the
 //!   profile allows ──libjpeg-turbo (quality, 4:2:0, progressive)──▶ JPEG
 //!   ──metadata.rs: APP1 Exif, APP2 ICC_PROFILE, APP1 XMP after JFIF──▶ bytes
 //! ```
 //!
-//! - JPEG has no alpha: transparent pixels are composited over white (what browsers show for
-//!   a transparent PNG on a blank page, and what Tencent CI answers).
+//! - JPEG has no alpha: transparent pixels are composited over the plan's background, the
+//!   stage's `color` (white by default: what browsers show for a transparent PNG on a blank
+//!   page, and what Tencent CI answers); so rotated corners and pad areas take that colour.
 //! - Colour is subsampled 4:2:0 (libjpeg's and CI's default for photos); a grey picture is
 //!   written with one component.
 //! - `progressive` maps to libjpeg-turbo's `TJPARAM_PROGRESSIVE` (SOF2, with optimised
@@ -18,15 +19,17 @@
 
 use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 
+use mogr_plan::plan::OutputPlan;
+
 use super::metadata::{Kept, insert_jpeg_segments, jpeg_segments};
-use super::pixels::{Layout, flatten_over_white, is_gray_over_white};
+use super::pixels::{Layout, flatten_over, is_gray_over};
 use crate::{ExecError, Frame};
 
 /// A picture ready to be compressed at any quality.
 pub(super) struct JpegEncoder {
     /// libjpeg-turbo's compressor, set up for the layout and progressive mode.
     compressor: Compressor,
-    /// RGB or grey samples, composited over white.
+    /// RGB or grey samples, composited over the background.
     samples: Vec<u8>,
     /// `Rgb` or `Gray`.
     layout: Layout,
@@ -39,13 +42,14 @@ pub(super) struct JpegEncoder {
 }
 
 impl JpegEncoder {
-    /// Composites `frame` over white and sets libjpeg-turbo up (4:2:0 or grey, progressive);
-    /// `kept` is the metadata written into every result.
-    pub(super) fn new(frame: &Frame, progressive: bool, kept: &Kept<'_>) -> Result<Self, ExecError> {
-        let gray = kept.allows_gray() && is_gray_over_white(&frame.pixels);
+    /// Composites `frame` over the output's background and sets libjpeg-turbo up (4:2:0 or
+    /// grey, progressive as `output` says); `kept` is the metadata written into every result.
+    pub(super) fn new(frame: &Frame, output: &OutputPlan, kept: &Kept<'_>) -> Result<Self, ExecError> {
+        let background = [output.background.r, output.background.g, output.background.b];
+        let gray = kept.allows_gray() && is_gray_over(&frame.pixels, background);
         let layout = if gray { Layout::Gray } else { Layout::Rgb };
-        let samples = flatten_over_white(&frame.pixels, layout)?;
-        let compressor = compressor(gray, progressive).map_err(jpeg_error)?;
+        let samples = flatten_over(&frame.pixels, layout, background)?;
+        let compressor = compressor(gray, output.progressive).map_err(jpeg_error)?;
         Ok(JpegEncoder {
             compressor,
             samples,

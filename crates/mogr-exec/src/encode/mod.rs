@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! Picture ──check (frames, sizes, buffers)──▶ format
-//!   jpeg  jpeg.rs  alpha over white, 4:2:0 (grey: 1 component), libjpeg-turbo;
+//!   jpeg  jpeg.rs  alpha over the background (white by default), 4:2:0 (grey: 1 component), libjpeg-turbo;
 //!                  metadata.rs adds APP1 Exif, APP2 ICC_PROFILE chunks, APP1 XMP;
 //!                  size-limit: size_limit.rs searches the highest quality that fits
 //!   png   png.rs   image's PngEncoder (fast deflate), RGB/grey when opaque, iCCP, eXIf, iTXt XMP
@@ -61,9 +61,7 @@ pub fn encode(picture: &Picture, output: &OutputPlan) -> Result<Vec<u8>, ExecErr
     let kept = metadata::Kept::of(picture, output.strip);
     match output.format {
         OutputFormat::Jpeg if output.size_limit.is_some() => encode_within(picture, output),
-        OutputFormat::Jpeg => {
-            jpeg::JpegEncoder::new(still(picture)?, output.progressive, &kept)?.encode(quality(output))
-        }
+        OutputFormat::Jpeg => jpeg::JpegEncoder::new(still(picture)?, output, &kept)?.encode(quality(output)),
         OutputFormat::Png => png::encode(still(picture)?, &kept),
         OutputFormat::Bmp => bmp::encode(still(picture)?),
         OutputFormat::Gif => gif::encode(&picture.frames, picture.loop_count),

@@ -53,10 +53,12 @@ pub(super) fn is_gray(rgba: &[u8]) -> bool {
     rgba.chunks_exact(CHANNELS).all(|p| p[0] == p[1] && p[1] == p[2])
 }
 
-/// Whether every pixel is grey once composited over white (a fully transparent pixel becomes
-/// white whatever its colour).
-pub(super) fn is_gray_over_white(rgba: &[u8]) -> bool {
-    rgba.chunks_exact(CHANNELS).all(|p| p[3] == 0 || (p[0] == p[1] && p[1] == p[2]))
+/// Whether every pixel is grey once composited over `background` (a fully transparent
+/// pixel shows the background whatever its colour).
+pub(super) fn is_gray_over(rgba: &[u8], background: [u8; 3]) -> bool {
+    let background_gray = background[0] == background[1] && background[1] == background[2];
+    rgba.chunks_exact(CHANNELS)
+        .all(|p| (p[3] == 255 || background_gray) && (p[3] == 0 || (p[0] == p[1] && p[1] == p[2])))
 }
 
 /// The pixels in `layout`, alpha and colour components kept or dropped as it says.
@@ -73,17 +75,21 @@ pub(super) fn repack(rgba: &[u8], layout: Layout) -> Result<Vec<u8>, ExecError> 
     Ok(out)
 }
 
-/// The pixels composited over white, in `layout` (`Rgb` or `Gray`; the others are treated
-/// as `Rgb`): `c' = round((c × a + 255 × (255 − a)) / 255)`.
-pub(super) fn flatten_over_white(rgba: &[u8], layout: Layout) -> Result<Vec<u8>, ExecError> {
+/// The pixels composited over `background`, in `layout` (`Rgb` or `Gray`; the others are
+/// treated as `Rgb`): `c' = round((c × a + b × (255 − a)) / 255)`.
+pub(super) fn flatten_over(rgba: &[u8], layout: Layout, background: [u8; 3]) -> Result<Vec<u8>, ExecError> {
     let layout = if layout == Layout::Gray { Layout::Gray } else { Layout::Rgb };
     let mut out = allocate(rgba.len() / CHANNELS, layout)?;
     for p in rgba.chunks_exact(CHANNELS) {
         let a = u32::from(p[3]);
-        let over_white = |c: u8| ((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
+        let over = |c: u8, b: u8| ((u32::from(c) * a + u32::from(b) * (255 - a) + 127) / 255) as u8;
         match layout {
-            Layout::Gray => out.push(over_white(p[0])),
-            _ => out.extend_from_slice(&[over_white(p[0]), over_white(p[1]), over_white(p[2])]),
+            Layout::Gray => out.push(over(p[0], background[0])),
+            _ => out.extend_from_slice(&[
+                over(p[0], background[0]),
+                over(p[1], background[1]),
+                over(p[2], background[2]),
+            ]),
         }
     }
     Ok(out)
@@ -118,7 +124,7 @@ mod tests {
     #[test]
     fn flattening_over_white_rounds() {
         let rgba = [0, 0, 0, 128, 200, 100, 50, 255, 10, 20, 30, 0];
-        let rgb = flatten_over_white(&rgba, Layout::Rgb).unwrap();
+        let rgb = flatten_over(&rgba, Layout::Rgb, [255, 255, 255]).unwrap();
         // 255 × 127 / 255 = 127; opaque unchanged; transparent is white.
         assert_eq!(rgb, [127, 127, 127, 200, 100, 50, 255, 255, 255]);
     }

@@ -48,7 +48,7 @@ pub fn fit_quality(picture: &Picture, output: &OutputPlan) -> Result<Fitted, Exe
     }
     check_picture(picture, output)?;
     let kept = Kept::of(picture, output.strip);
-    let mut encoder = JpegEncoder::new(still(picture)?, output.progressive, &kept)?;
+    let mut encoder = JpegEncoder::new(still(picture)?, output, &kept)?;
     let limit = output.size_limit.map_or(u64::MAX, |limit| limit.bytes);
     search(&mut |q| encoder.encode(q), quality(output), limit)
 }

@@ -87,6 +87,7 @@ impl InputPlan {
             progressive: false,
             strip: false,
             size_limit: None,
+            background: stages::WHITE,
             report: None,
         }
     }
@@ -120,6 +121,10 @@ pub struct OutputPlan {
     pub strip: bool,
     /// JPEG `size-limit`.
     pub size_limit: Option<SizeLimitPlan>,
+    /// What transparent areas show in a format without alpha (JPEG): the stage's `color`,
+    /// white by default.
+    #[serde(serialize_with = "serialize_rgb")]
+    pub background: Rgb,
     /// When the stage answers JSON instead of an image.
     pub report: Option<Report>,
 }

@@ -12,7 +12,7 @@ use crate::limits::Limits;
 use crate::probe::{ImageFormat, Orientation, Probe};
 
 /// The default fill colour (`color`): white.
-const WHITE: Rgb = Rgb { r: 255, g: 255, b: 255 };
+pub(crate) const WHITE: Rgb = Rgb { r: 255, g: 255, b: 255 };
 /// `cgif/1` keeps this many frames.
 const CGIF_DEFAULT_FRAMES: u32 = 30;
 /// Bytes per pixel of a decoded frame (RGBA, 8 bits a channel).
@@ -68,6 +68,7 @@ impl Canvas {
             progressive: false,
             strip: false,
             size_limit: None,
+            background: WHITE,
             report: None,
         }
     }
@@ -117,7 +118,7 @@ fn mogr2(m: &Mogr2, probe: &Probe, canvas: &mut Canvas, limits: &Limits) -> Resu
             steps.push(step);
         }
     }
-    let output = encode(&m.output, format, canvas);
+    let output = OutputPlan { background, ..encode(&m.output, format, canvas) };
     Ok(StagePlan { steps, output })
 }
 
