@@ -1,114 +1,33 @@
-//! Replays every fuzz finding kept in `testdata/regression/` through the checks of the fuzz
-//! targets in `fuzz/fuzz_targets/`:
-//!
-//! - `testdata/regression/parse/*`: [`mogr_syntax::parse`] (target `parse`);
-//! - `testdata/regression/pic_operations/*`: [`mogr_syntax::parse_pic_operations`] (target
-//!   `pic_operations`).
-//!
-//! No input may panic; an accepted input must round-trip through its canonical form, which must
-//! be a fixed point; a refused input must get an error whose offset lies inside it and whose
-//! message is not empty. Each folder's `README.md` is not an input. Every failing file is named,
-//! not only the first.
+//! Replays every fuzz finding of the grammar kept in `testdata/regression/` through the checks
+//! of its fuzz target, `fuzz/checks/syntax.rs` (the targets call the same functions):
+//! `testdata/regression/parse/*` through `check_parse`, `testdata/regression/pic_operations/*`
+//! through `check_pic_operations`. Each folder's `README.md` is not an input; every failing
+//! file is named, not only the first.
 
-#![allow(clippy::panic)]
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use std::fmt::Display;
-use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+#[path = "../../../fuzz/checks/syntax.rs"]
+mod checks;
+#[path = "../../../fuzz/checks/replay.rs"]
+mod replay;
 
-/// The checks of both fuzz targets, for a parser `parse` whose output prints canonically.
-fn check<T, E>(input: &str, parse: impl Fn(&str) -> Result<T, E>, offset: impl Fn(&E) -> usize) -> Result<(), String>
-where
-    T: PartialEq + std::fmt::Debug + Display,
-    E: std::fmt::Debug + Display,
-{
-    match parse(input) {
-        Ok(p) => {
-            let c = p.to_string();
-            let p2 = parse(&c).map_err(|e| format!("the canonical form {c:?} does not parse: {e}"))?;
-            if p2 != p {
-                return Err(format!("the canonical form {c:?} parses to a different tree:\n{p2:?}\nnot\n{p:?}"));
-            }
-            let c2 = p2.to_string();
-            if c2 != c {
-                return Err(format!("the canonical form is not a fixed point: {c:?} prints again as {c2:?}"));
-            }
-        }
-        Err(err) => {
-            if offset(&err) > input.len() {
-                return Err(format!("error offset {} past the input's {} bytes: {err}", offset(&err), input.len()));
-            }
-            if err.to_string().is_empty() {
-                return Err(format!("empty error message: {err:?}"));
-            }
-        }
-    }
-    Ok(())
-}
+use checks::{check, check_parse, check_pic_operations};
+use replay::replay;
 
-fn check_parse(input: &str) -> Result<(), String> {
-    check(input, mogr_syntax::parse, mogr_syntax::ParseError::offset)
-}
-
-fn check_pic_operations(input: &str) -> Result<(), String> {
-    check(input, mogr_syntax::parse_pic_operations, mogr_syntax::ParseError::offset)
-}
-
-/// The inputs kept in `testdata/regression/<folder>`, sorted; fails when the folder is missing.
-fn inputs(folder: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/regression").join(folder);
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
-    let mut files: Vec<PathBuf> = entries
-        .map(|entry| entry.unwrap_or_else(|e| panic!("reading {}: {e}", dir.display())).path())
-        .filter(|path| path.is_file() && path.file_name().is_some_and(|name| name != "README.md"))
-        .collect();
-    files.sort();
-    files
-}
-
-/// Runs `check` on every input of `folder`, catching panics; returns how many were replayed.
-fn replay(folder: &str, check: fn(&str) -> Result<(), String>) -> usize {
-    let files = inputs(folder);
-    let mut failures = Vec::new();
-    for path in &files {
-        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        // The fuzz targets skip input that is not UTF-8, so no finding can be such input.
-        let Ok(input) = std::str::from_utf8(&bytes) else {
-            failures.push(format!("{}: not UTF-8, so not a finding of the fuzz targets", path.display()));
-            continue;
-        };
-        match panic::catch_unwind(AssertUnwindSafe(|| check(input))) {
-            Ok(Ok(())) => {}
-            Ok(Err(message)) => failures.push(format!("{}: input {input:?}: {message}", path.display())),
-            Err(payload) => {
-                let message = payload
-                    .downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| payload.downcast_ref::<&str>().copied())
-                    .unwrap_or("(no message)");
-                failures.push(format!("{}: input {input:?}: panicked: {message}", path.display()));
-            }
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} regression inputs fail:\n{}",
-        failures.len(),
-        files.len(),
-        failures.join("\n")
-    );
-    files.len()
+/// The fuzz targets skip input that is not UTF-8, so such a file cannot be a finding.
+fn as_text(data: &[u8]) -> Option<&str> {
+    std::str::from_utf8(data).ok()
 }
 
 #[test]
 fn parse_findings_stay_fixed() {
-    let replayed = replay("parse", check_parse);
+    let replayed = replay("parse", |data| as_text(data).map_or(Ok(()), check_parse));
     println!("replayed {replayed} inputs of testdata/regression/parse");
 }
 
 #[test]
 fn pic_operations_findings_stay_fixed() {
-    let replayed = replay("pic_operations", check_pic_operations);
+    let replayed = replay("pic_operations", |data| as_text(data).map_or(Ok(()), check_pic_operations));
     println!("replayed {replayed} inputs of testdata/regression/pic_operations");
 }
 
