@@ -26,7 +26,6 @@ mod geometry_cases;
 
 use geometry_cases::CASES;
 
-
 #[test]
 fn every_geometry_resolves_as_the_table_says() {
     let mut failures = Vec::new();

@@ -16,7 +16,10 @@
 //!   webp  webp.rs  libwebp lossy (alpha kept), AnimEncoder for animations;
 //!                  webp_mux.rs adds ICCP/EXIF/XMP chunks and fixes the last frame's duration
 //!   bmp   bmp.rs   image's BmpEncoder: 24-bit when opaque, else 32-bit
-//!   avif, heif, heic, svgc ──▶ ExecError::Unsupported (codec not in this build yet)
+//!   avif  heif.rs  libheif with libaom (AV1), alpha kept, ICC/EXIF/XMP
+//!   heif, heic     heif.rs  libheif with x265 (GPL): only with the `heic-encode` feature,
+//!                  else ExecError::Unsupported
+//!   svgc ──▶ ExecError::Unsupported (codec not in this build yet)
 //! ```
 //!
 //! Decisions where the specification leaves room:
@@ -40,6 +43,7 @@
 
 mod bmp;
 mod gif;
+mod heif;
 mod jpeg;
 mod metadata;
 mod pixels;
@@ -66,12 +70,13 @@ pub fn encode(picture: &Picture, output: &OutputPlan) -> Result<Vec<u8>, ExecErr
         OutputFormat::Bmp => bmp::encode(still(picture)?),
         OutputFormat::Gif => gif::encode(&picture.frames, picture.loop_count),
         OutputFormat::Webp => webp::encode(&picture.frames, picture.loop_count, quality(output), &kept),
-        OutputFormat::Avif | OutputFormat::Heif | OutputFormat::Heic | OutputFormat::Svgc => {
-            Err(ExecError::Unsupported(format!(
-                "{} output: the codec is not in this build yet",
-                format_name(output.format)
-            )))
+        OutputFormat::Avif | OutputFormat::Heif | OutputFormat::Heic => {
+            heif::encode(still(picture)?, output.format, quality(output), &kept)
         }
+        OutputFormat::Svgc => Err(ExecError::Unsupported(format!(
+            "{} output: the codec is not in this build yet",
+            format_name(output.format)
+        ))),
     }
 }
 
