@@ -61,18 +61,11 @@ fn not_yet(report: &Report) -> ExecError {
     ExecError::Unsupported(format!("the {report:?} report is not implemented in this build yet"))
 }
 
-/// The name `imageInfo` gives an output format.
+/// The name `imageInfo` gives an output format: its keyword, but `svg` for compressed SVG.
 fn format_name(format: OutputFormat) -> &'static str {
     match format {
-        OutputFormat::Jpeg => "jpg",
-        OutputFormat::Png => "png",
-        OutputFormat::Gif => "gif",
-        OutputFormat::Webp => "webp",
-        OutputFormat::Bmp => "bmp",
-        OutputFormat::Avif => "avif",
-        OutputFormat::Heif => "heif",
-        OutputFormat::Heic => "heic",
         OutputFormat::Svgc => "svg",
+        other => other.name(),
     }
 }
 

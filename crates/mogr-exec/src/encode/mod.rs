@@ -73,31 +73,15 @@ pub fn encode(picture: &Picture, output: &OutputPlan) -> Result<Vec<u8>, ExecErr
         OutputFormat::Avif | OutputFormat::Heif | OutputFormat::Heic => {
             heif::encode(still(picture)?, output.format, quality(output), &kept)
         }
-        OutputFormat::Svgc => Err(ExecError::Unsupported(format!(
-            "{} output: the codec is not in this build yet",
-            format_name(output.format)
-        ))),
+        OutputFormat::Svgc => {
+            Err(ExecError::Unsupported(format!("{} output: the codec is not in this build yet", output.format.name())))
+        }
     }
 }
 
 /// The encoder quality the plan asks for, 1-100 ([`DEFAULT_QUALITY`] when unset).
 fn quality(output: &OutputPlan) -> u8 {
     output.quality.unwrap_or(DEFAULT_QUALITY).clamp(1, 100)
-}
-
-/// The lower-case name of a format, for messages.
-fn format_name(format: OutputFormat) -> &'static str {
-    match format {
-        OutputFormat::Jpeg => "jpg",
-        OutputFormat::Png => "png",
-        OutputFormat::Gif => "gif",
-        OutputFormat::Webp => "webp",
-        OutputFormat::Bmp => "bmp",
-        OutputFormat::Avif => "avif",
-        OutputFormat::Heif => "heif",
-        OutputFormat::Heic => "heic",
-        OutputFormat::Svgc => "svgc",
-    }
 }
 
 /// The one frame of a picture written to a still format.

@@ -52,7 +52,7 @@ const STRIPE_ROWS: usize = 32;
 pub fn apply(step: &Step, frame: &Frame) -> Result<Frame, ExecError> {
     check_frame(frame)?;
     let mut out = run(step, frame)?;
-    let expected = size_after(step, (frame.width, frame.height));
+    let expected = step.size_after((frame.width, frame.height));
     if (out.width, out.height) != expected {
         return Err(ExecError::Internal(format!(
             "{step:?} on a {}x{} frame made {}x{} instead of {}x{}",
@@ -86,19 +86,6 @@ fn run(step: &Step, frame: &Frame) -> Result<Frame, ExecError> {
         }
         Step::Watermark { .. } => Err(ExecError::Unsupported("watermarks are not implemented yet".into())),
         Step::FaceCrop { .. } => Err(ExecError::Unsupported("face crop (scrop) is not implemented yet".into())),
-    }
-}
-
-/// The size a step leaves a `w`×`h` frame at.
-fn size_after(step: &Step, (w, h): (u32, u32)) -> (u32, u32) {
-    match *step {
-        Step::Resize { width, height }
-        | Step::Pad { width, height, .. }
-        | Step::FaceCrop { width, height }
-        | Step::Rotate { width, height, .. } => (width, height),
-        Step::Crop(r) | Step::Circle { rect: r, .. } => (r.width, r.height),
-        Step::Orient { orientation } if orientation.swaps_sides() => (h, w),
-        _ => (w, h),
     }
 }
 

@@ -265,6 +265,21 @@ pub enum Step {
     },
 }
 
+impl Step {
+    /// The size this step leaves a `w`×`h` canvas at.
+    pub fn size_after(&self, (w, h): (u32, u32)) -> (u32, u32) {
+        match *self {
+            Step::Resize { width, height }
+            | Step::Pad { width, height, .. }
+            | Step::FaceCrop { width, height }
+            | Step::Rotate { width, height, .. } => (width, height),
+            Step::Crop(r) | Step::Circle { rect: r, .. } => (r.width, r.height),
+            Step::Orient { orientation } if orientation.swaps_sides() => (h, w),
+            _ => (w, h),
+        }
+    }
+}
+
 /// Why a plan could not be made; the facade maps each to a CI error code.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -79,6 +79,21 @@ impl OutputFormat {
         })
     }
 
+    /// The format's keyword (`jpg`, `png`, ..., `svgc`), as JSON names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Jpeg => "jpg",
+            OutputFormat::Png => "png",
+            OutputFormat::Gif => "gif",
+            OutputFormat::Webp => "webp",
+            OutputFormat::Bmp => "bmp",
+            OutputFormat::Avif => "avif",
+            OutputFormat::Heif => "heif",
+            OutputFormat::Heic => "heic",
+            OutputFormat::Svgc => "svgc",
+        }
+    }
+
     /// Whether the format carries animation.
     pub fn animates(self) -> bool {
         matches!(self, OutputFormat::Gif | OutputFormat::Webp)

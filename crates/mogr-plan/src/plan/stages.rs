@@ -411,19 +411,6 @@ fn jpeg_shrink(probe: &Probe, (need_w, need_h): Dims) -> u8 {
         .unwrap_or(1)
 }
 
-/// The size a step leaves, given the size it starts from.
-fn after(step: &Step, (w, h): Dims) -> Dims {
-    match *step {
-        Step::Resize { width, height }
-        | Step::Pad { width, height, .. }
-        | Step::FaceCrop { width, height }
-        | Step::Rotate { width, height, .. } => (width, height),
-        Step::Crop(r) | Step::Circle { rect: r, .. } => (r.width, r.height),
-        Step::Orient { orientation } if orientation.swaps_sides() => (h, w),
-        _ => (w, h),
-    }
-}
-
 /// Predicted peak memory: the input bytes plus, at the worst step, the canvas it reads and
 /// the canvas it writes, for every decoded frame. (Watermark images and text are small next
 /// to the canvas and not counted.)
@@ -435,7 +422,7 @@ pub(crate) fn peak_bytes(probe: &Probe, input: &InputPlan, stages: &[StagePlan])
     let mut current = (input.decode_width, input.decode_height);
     let mut peak = pixels(current);
     for step in stages.iter().flat_map(|s| &s.steps) {
-        let next = after(step, current);
+        let next = step.size_after(current);
         peak = peak.max(pixels(current) + pixels(next));
         current = next;
     }
