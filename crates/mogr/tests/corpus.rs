@@ -39,9 +39,6 @@ fn not_supported_yet(name: &str) -> bool {
         "tiff/G31D_MULTI.tif",         // CCITT Group 3 fax
         "tiff/cielab-dagams.tiff",     // CIELab
         "tiff/ycbcr_jpeg_8bit.tif",    // JPEG-compressed YCbCr TIFF
-        "avif/kimono.crop.avif",       // clap crop: the planner does not apply clap yet
-        "avif/kimono.mirror-vertical.rotate270.crop.avif", // clap crop, as above
-        "avif/star-8bpc-with-alpha.avifs", // libheif 1.23: "Non-existing alpha image referenced"
     ];
     let codec_missing = [".svg"].iter().any(|ext| name.ends_with(ext));
     codec_missing || VARIANTS.contains(&name)

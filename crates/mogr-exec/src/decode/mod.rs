@@ -12,7 +12,8 @@
 //!                   gif   (image's GifDecoder: frames composited, disposal, transparency)
 //!                   webp  (image's WebPDecoder: still, or frames composited)
 //!                   bmp, tiff (image's decoders, first image)
-//!                   heif, avif (libheif: primary image, transformations applied; heif.rs)
+//!                   heif, avif (libheif: primary image, irot/imir/clap applied; sequences
+//!                               from their first track; heif.rs)
 //!                   svg ──▶ ExecError::Unsupported (not in this build yet)
 //!        ──▶ frames: exactly decode_frames (1: the first frame / the default image), each
 //!            decode_width×decode_height, checked here ──▶ Picture { frames, loop_count, metadata }
@@ -75,8 +76,8 @@ pub fn decode(data: &[u8], probe: &Probe, input: &InputPlan) -> Result<Picture, 
         ImageFormat::Webp => webp::decode(data, &target)?,
         ImageFormat::Bmp => still::decode_bmp(data, &target)?,
         ImageFormat::Tiff => still::decode_tiff(data, &target)?,
-        ImageFormat::Heif => heif::decode(data, "HEIF", probe.frames > 1, &target)?,
-        ImageFormat::Avif => heif::decode(data, "AVIF", probe.frames > 1, &target)?,
+        ImageFormat::Heif => heif::decode(data, "HEIF", probe, &target)?,
+        ImageFormat::Avif => heif::decode(data, "AVIF", probe, &target)?,
         other => {
             return Err(ExecError::Unsupported(format!("decoding {other} is not in this build yet")));
         }

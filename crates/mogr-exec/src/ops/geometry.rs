@@ -14,7 +14,7 @@ use crate::{ExecError, Frame};
 
 /// Keeps `rect` of the frame. The planner clipped it to the frame; a rectangle that does not
 /// lie inside anyway is an internal error.
-pub(super) fn crop(frame: &Frame, rect: Rect) -> Result<Frame, ExecError> {
+pub(crate) fn crop(frame: &Frame, rect: Rect) -> Result<Frame, ExecError> {
     check_inside(rect, (frame.width, frame.height))?;
     let mut out = Frame::new(rect.width, rect.height)?;
     let left = stride(rect.x);
@@ -94,7 +94,7 @@ pub(super) fn flip(frame: &Frame, vertical: bool) -> Result<Frame, ExecError> {
 ///
 /// [`Orientation::parts`] says how: mirror left-right (or not), then rotate clockwise by a
 /// number of quarter turns; [`permute`] does exactly that.
-pub(super) fn orient(frame: &Frame, orientation: Orientation) -> Result<Frame, ExecError> {
+pub(crate) fn orient(frame: &Frame, orientation: Orientation) -> Result<Frame, ExecError> {
     let (mirror, quarter_turns) = orientation.parts();
     permute(frame, mirror, quarter_turns)
 }

@@ -32,7 +32,7 @@
 //!   allocated per pixel.
 
 mod blur;
-mod geometry;
+pub(crate) mod geometry;
 mod mask;
 mod resize;
 mod rotate;

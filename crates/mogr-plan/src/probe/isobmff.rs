@@ -5,7 +5,7 @@
 //! file = ftyp box* ......................................... (see `boxes` for the box layer)
 //! ftyp = major_brand(4cc) minor_version(u32) compatible_brands(4cc)*
 //!        image brands: avif avis (AV1) | heic heix hevc hevx heim heis (HEVC) | mif1 msf1 miaf
-//! meta → the primary item: size, depth, alpha, ICC, EXIF, irot/imir ..... (see `items`)
+//! meta → the primary item: size (ispe, clap), depth, alpha, ICC, EXIF, irot/imir (see `items`)
 //! moov → the first video track: frames, size, play count ................ (see `sequence`)
 //! ```
 //!
@@ -25,8 +25,8 @@
 //! as ISO/IEC 23008-12:2022 words it and libavif and libheif apply it (the 2017 wording, "a
 //! vertical axis" for 0, is often read the other way round; link-u's
 //! `kimono.mirror-vertical.rotate270` sample only comes out upright with the 2022 reading).
-//! The size is `ispe`, the stored size before the transform; `clap` is not applied (the
-//! decoder crops, so a decoded picture may be smaller than `ispe` by the clean aperture).
+//! The size is the stored size before the transform: `ispe` cropped by the clean aperture
+//! (`clap`), which every decoder applies (see `clap`).
 //!
 //! Sequences: the frame count comes from `moov` when the brands name a sequence (`avis`, `msf1`,
 //! `hevc`, `hevx`) or there is no still item. A file with both reports the still item's size, depth
@@ -41,6 +41,7 @@
 //! ends the walk: its contents are the decoder's business.
 
 mod boxes;
+mod clap;
 mod config;
 mod items;
 mod sequence;
@@ -126,6 +127,7 @@ pub(crate) fn probe(data: &[u8]) -> Result<Probe, ProbeError> {
             p.has_icc = still.has_icc;
             p.has_exif = still.has_exif;
             p.transform = still.transform;
+            p.aperture_origin = still.aperture_origin;
             if let Some(track) = track.filter(|t| t.frames > 1) {
                 p.frames = track.frames;
                 p.loop_count = track.loop_count;

@@ -194,7 +194,8 @@ pub enum ColorModel {
 pub struct Probe {
     /// The format.
     pub format: ImageFormat,
-    /// Width of the stored pixels (for HEIF/AVIF the primary item's `ispe`, before `irot`).
+    /// Width of the stored pixels (for HEIF/AVIF the primary item's `ispe` cropped by its
+    /// clean aperture `clap`, before `irot`/`imir`).
     pub width: u32,
     /// Height of the stored pixels.
     pub height: u32,
@@ -220,6 +221,11 @@ pub struct Probe {
     /// A transform the format itself makes part of the picture, applied on every decode
     /// (HEIF/AVIF `irot` and `imir`); `TopLeft` for other formats.
     pub transform: Orientation,
+    /// HEIF/AVIF whose clean aperture (`clap`) crops the coded picture before any `irot` or
+    /// `imir` (as MIAF requires): where the stored picture (`width`×`height`) starts in the
+    /// coded one, `(left, top)`, so a decoder can crop it itself. `None` for other formats,
+    /// when nothing is cropped, or when a transform comes first (the codec library crops).
+    pub aperture_origin: Option<(u32, u32)>,
     /// JPEG: the quality (0-100) estimated from the quantisation tables.
     pub jpeg_quality: Option<u8>,
     /// Progressive JPEG or interlaced PNG/GIF.
@@ -245,6 +251,7 @@ impl Probe {
             loop_count: None,
             orientation: Orientation::TopLeft,
             transform: Orientation::TopLeft,
+            aperture_origin: None,
             jpeg_quality: None,
             progressive: false,
             byte_len: 0,

@@ -18,7 +18,7 @@
 //!             irot angle(low 2 bits, × 90° anti-clockwise)
 //!             imir axis(low bit; 0: top and bottom exchanged, 1: left and right exchanged)
 //!             colr colour_type(4cc: nclx | rICC | prof) ...  auxC (full) aux_type(C string)
-//!             av1C, hvcC (see `config`)                       clap, pasp, ...: not read
+//!             av1C, hvcC (see `config`)                       clap (see `clap`); pasp, ...: not read
 //! ```
 //!
 //! The primary item's properties are those of its first `ipma` entry, in association order;
@@ -28,8 +28,8 @@
 //! configuration, that input's are used (as libheif does).
 //!
 //! Several `ipma` boxes are read as one list (ISO/IEC 23008-12 allows only one, but libheif
-//! merges them, and link-u's plum-blossom samples have one per item). `clap` is not applied:
-//! the decoder crops, so a decoded picture may be smaller than `ispe` by the clean aperture.
+//! merges them, and link-u's plum-blossom samples have one per item). The size is `ispe`
+//! cropped by the first `clap`, as the decoder crops (see `clap`).
 //! Essential flags are read past, not enforced: an unknown essential property is the decoder's
 //! to refuse.
 //!
@@ -39,7 +39,10 @@
 
 use super::Coding;
 use super::boxes::{Boxes, Bx, child, full, malformed, within};
+use super::clap::Clap;
 use super::config::{self, CodecInfo};
+#[cfg(doc)]
+use crate::probe::Probe;
 use crate::probe::reader::Reader;
 use crate::probe::{Orientation, ProbeError};
 
@@ -67,6 +70,8 @@ pub(super) struct Still {
     pub(super) has_icc: bool,
     pub(super) has_exif: bool,
     pub(super) transform: Orientation,
+    /// Where the clean aperture starts in the coded picture (see [`Probe::aperture_origin`]).
+    pub(super) aperture_origin: Option<(u32, u32)>,
 }
 
 /// The `meta` children this module reads (the first of each type).
@@ -122,6 +127,7 @@ pub(super) fn read(meta: &[u8]) -> Result<Option<Still>, ProbeError> {
     if width == 0 || height == 0 {
         return Err(malformed("HEIF ispe width or height is 0"));
     }
+    let ((width, height), aperture_origin) = own.cropped((width, height));
     let pixi = own.pixi.or(from_input.pixi);
     let codec = own.codec.or(from_input.codec);
     let has_alpha = match m.iref {
@@ -141,6 +147,7 @@ pub(super) fn read(meta: &[u8]) -> Result<Option<Still>, ProbeError> {
         has_icc: own.icc || from_input.icc,
         has_exif: has_item_of_type(iinf, b"Exif")?,
         transform: own.transform,
+        aperture_origin,
     }))
 }
 
@@ -401,6 +408,8 @@ struct Props {
     alpha: bool,
     /// `irot` and `imir`, composed in association order.
     transform: Orientation,
+    /// The first `clap`, and the transform (`irot`, `imir`) associated before it.
+    clap: Option<(Clap, Orientation)>,
 }
 
 /// The properties of `item` through its first `ipma` entry.
@@ -416,6 +425,26 @@ fn item_properties(table: &[Bx<'_>], iprp: &[u8], item: u32) -> Result<Props, Pr
 }
 
 impl Props {
+    /// The stored `size` after the clean aperture, and where it starts in the coded picture.
+    /// `clap` crops the image as it is at its place in the association order (turned when an
+    /// `irot` before it swapped the sides), and the crop size is given back in stored
+    /// orientation; its origin only when no transform came before it (as MIAF requires).
+    /// An aperture that cannot be applied (nothing left, outside the image) is ignored here:
+    /// the size stays `ispe`'s and the decoder refuses the file (libheif does).
+    fn cropped(&self, size: (u32, u32)) -> ((u32, u32), Option<(u32, u32)>) {
+        let Some((clap, before)) = self.clap else { return (size, None) };
+        if before.swaps_sides() {
+            return match clap.crop(size.1, size.0) {
+                Ok((_, _, w, h)) => ((h, w), None),
+                Err(_) => (size, None),
+            };
+        }
+        match clap.crop(size.0, size.1) {
+            Ok((x, y, w, h)) => ((w, h), (before == Orientation::TopLeft && (w, h) != size).then_some((x, y))),
+            Err(_) => (size, None),
+        }
+    }
+
     /// Takes in one property (see the module docs for the layouts).
     fn apply(&mut self, property: &Bx<'_>) -> Result<(), ProbeError> {
         let body = property.body;
@@ -448,6 +477,11 @@ impl Props {
                 let (_, _, rest) = full(body)?;
                 let urn = rest.split(|&b| b == 0).next().unwrap_or_default();
                 self.alpha |= ALPHA_URNS.contains(&urn);
+            }
+            b"clap" if self.clap.is_none() => {
+                // A clap that cannot be read is left to the decoder to refuse, as a crop
+                // that cannot be applied is (see `cropped`).
+                self.clap = Clap::read(body).ok().map(|clap| (clap, self.transform));
             }
             b"irot" => {
                 let angle = body.first().ok_or(malformed("irot box is empty"))? & 3;
