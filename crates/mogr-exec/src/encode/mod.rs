@@ -45,6 +45,8 @@ mod bmp;
 mod gif;
 mod heif;
 mod jpeg;
+#[allow(dead_code)]
+mod jpeg_trellis; // wired in by the JPEG mode setting
 mod metadata;
 mod pixels;
 mod png;
