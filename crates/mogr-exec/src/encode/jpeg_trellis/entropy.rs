@@ -1,5 +1,4 @@
-//! Huffman coding of the quantised blocks: baseline (one interleaved scan) and progressive
-//! (spectral selection) scans.
+//! Huffman coding of the quantised blocks: the baseline scan and the progressive scans.
 //!
 //! This file owns the scan structure and the symbol stream. Every scan is walked twice by
 //! the same code ([`Sink`]): once counting symbols ([`Counter`]), from which `huffman.rs`
@@ -8,11 +7,17 @@
 //! - **Baseline** (SOF0): one scan; colour is interleaved in MCU order (4 Y blocks, Cb, Cr)
 //!   over the padded MCU grid, grey is one component over the blocks covering the image.
 //!   Four tables: DC and AC for Y, DC and AC shared by Cb and Cr.
-//! - **Progressive** (SOF2), spectral selection without successive approximation: a DC scan
-//!   (interleaved for colour), then AC bands per component, non-interleaved (only the blocks
-//!   that cover the component's samples). Runs of blocks whose band is all zero are coded as
-//!   one EOBRUN symbol (T.81 G.1.2.2). Every scan gets its own optimal tables. The luma AC
-//!   bands are split where counting says the file is smallest ([`luma_split`]).
+//! - **Progressive** (SOF2): the coefficients are cut into bands, the DC of all components
+//!   (one interleaved scan for colour) and AC bands per component (non-interleaved: only the
+//!   blocks that cover the component's samples): Y's split in two where counting says the
+//!   file is smallest ([`luma_split`]), Cb and Cr whole. Each band may hold back its lowest
+//!   bits (successive approximation, T.81 G.1.2): a first scan codes the coefficients
+//!   divided by `2^Al`, then one refinement scan per held-back bit adds it. Which `Al` each
+//!   band gets is the [`Script`]; by default ([`Script::Optimised`], mozjpeg's "optimise
+//!   scans" idea in a simple form) the one whose scans count smallest, which after the
+//!   trellis is mostly none, sometimes one or two bits of Y at high qualities (up to 1 %
+//!   smaller). Runs of blocks with nothing to code in a band are one EOBRUN symbol; every
+//!   scan gets its own optimal tables.
 //!
 //! DC coefficients are coded as differences from the previous block of the same component
 //! in the scan (T.81 F.1.2.1), AC coefficients as run/size symbols with ZRL and EOB (F.1.2.2).
@@ -231,27 +236,53 @@ pub(super) fn write_baseline(frame: &Frame, out: &mut Vec<u8>) {
     markers::dht(out, &defined);
     let scan: Vec<ScanComponent> =
         frame.components.iter().map(|c| ScanComponent { id: c.id, dc: c.table as u8, ac: c.table as u8 }).collect();
-    markers::sos(out, &scan, 0, 63);
+    markers::sos(out, &scan, 0, 63, 0, 0);
     let mut writer = Writer { bits: BitWriter::new(out), tables: &tables };
     baseline_scan(frame, &mut writer);
     writer.bits.finish();
 }
 
-/// A progressive scan: the DC of all components, or an AC band of one.
+/// What a progressive scan codes: the DC of every component (interleaved when more than
+/// one), or AC coefficients `start..=end` of one component.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Scan {
-    /// DC of every component (interleaved when more than one).
+enum Band {
+    /// The DC coefficients.
     Dc,
     /// AC coefficients `start..=end` of component `component`.
     Ac { component: usize, start: u8, end: u8 },
 }
 
-/// The progressive DC scan's symbols: slot 0 for Y, 2 for chroma.
-fn dc_scan<S: Sink>(frame: &Frame, sink: &mut S) {
+/// A progressive scan (T.81 G.1.1): a band, the bit position the previous scan of the band
+/// stopped at (`high`, 0 for a first scan) and the one this scan stops at (`low`: the point
+/// transform, the coefficients divided by `2^low`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Scan {
+    /// What the scan codes.
+    band: Band,
+    /// Ah.
+    high: u8,
+    /// Al.
+    low: u8,
+}
+
+impl Scan {
+    /// A first scan of `band` at point transform `low`.
+    fn first(band: Band, low: u8) -> Scan {
+        Scan { band, high: 0, low }
+    }
+
+    /// The refinement of `band` from bit `low + 1` to bit `low`.
+    fn refine(band: Band, low: u8) -> Scan {
+        Scan { band, high: low + 1, low }
+    }
+}
+
+/// A DC first scan's symbols (the differences of `DC >> low`): slot 0 for Y, 2 for chroma.
+fn dc_first<S: Sink>(frame: &Frame, low: u8, sink: &mut S) {
     let mut predictions = vec![0i32; frame.components.len()];
     let mut code = |index: usize, block: &[i16; 64], component: &Component| {
         if let Some(prediction) = predictions.get_mut(index) {
-            let value = i32::from(block[0]);
+            let value = i32::from(block[0]) >> low;
             dc(sink, slots(component).0, value - *prediction);
             *prediction = value;
         }
@@ -266,36 +297,67 @@ fn dc_scan<S: Sink>(frame: &Frame, sink: &mut S) {
     }
 }
 
-/// Codes a pending run of `run` empty bands as EOBn (T.81 G.1.2.2), into slot 0.
+/// A DC refinement scan: bit `low` of every DC, uncoded (T.81 G.1.2.1).
+fn dc_refine<S: Sink>(frame: &Frame, low: u8, sink: &mut S) {
+    let mut bit = |block: &[i16; 64]| sink.extra(((i32::from(block[0]) >> low) & 1) as u32, 1);
+    match frame.components.as_slice() {
+        [single] => for_each_single(single, bit),
+        _ => for_each_interleaved(frame, |_, block| bit(block)),
+    }
+}
+
+/// Codes a pending run of `run` empty bands as EOBn (T.81 G.1.2.2), into slot 0, followed
+/// by the correction bits buffered for those blocks (refinement scans).
 #[inline]
-fn flush_eobrun<S: Sink>(sink: &mut S, run: &mut u32) {
+fn flush_eobrun<S: Sink>(sink: &mut S, run: &mut u32, corrections: &mut Vec<u8>) {
     if *run > 0 {
         let n = 31 - run.leading_zeros();
         sink.symbol(0, (n << 4) as u8);
         sink.extra(*run, n);
         *run = 0;
+        emit_bits(sink, corrections);
     }
 }
 
-/// A progressive AC band scan's symbols (first pass, no successive approximation), all in
-/// slot 0.
-fn ac_scan<S: Sink>(component: &Component, start: u8, end: u8, row_step: usize, sink: &mut S) {
+/// Writes and clears buffered single bits.
+#[inline]
+fn emit_bits<S: Sink>(sink: &mut S, bits: &mut Vec<u8>) {
+    for &bit in bits.iter() {
+        sink.extra(u32::from(bit), 1);
+    }
+    bits.clear();
+}
+
+/// The bits `start..=end` of a mask.
+fn band_mask(start: u8, end: u8) -> u64 {
+    (u64::MAX >> (63 - u32::from(end.min(63)))) & (u64::MAX << u32::from(start.min(63)))
+}
+
+/// An AC first scan's symbols (T.81 G.1.2.2): coefficients `start..=end` divided by
+/// `2^low` (magnitudes shifted, signs kept), runs of empty bands as EOBRUN; all in slot 0.
+/// Only every `row_step`-th block row is coded (1 for the real scan).
+fn ac_first<S: Sink>(component: &Component, start: u8, end: u8, low: u8, row_step: usize, sink: &mut S) {
     let mut eobrun = 0u32;
-    // The band's bits: start..=end.
-    let band = (u64::MAX >> (63 - u32::from(end.min(63)))) & (u64::MAX << u32::from(start.min(63)));
+    let mut none = Vec::new();
+    let band = band_mask(start, end);
+    let threshold = 1i32 << low;
     for_each_single_rows(component, row_step, |block| {
-        let mut mask = nonzero_mask(block) & band;
+        let mut mask =
+            block.iter().enumerate().fold(0u64, |m, (k, &c)| m | (u64::from(i32::from(c).abs() >= threshold) << k))
+                & band;
         let mut last = u32::from(start.max(1)) - 1;
         while mask != 0 {
             let k = mask.trailing_zeros();
             mask &= mask - 1;
-            flush_eobrun(sink, &mut eobrun);
+            flush_eobrun(sink, &mut eobrun, &mut none);
             let mut run = k - last - 1;
             while run > 15 {
                 sink.symbol(0, 0xF0);
                 run -= 16;
             }
-            let (size, bits) = category(i32::from(block[k as usize & 63]));
+            let c = i32::from(block[k as usize & 63]);
+            let shifted = if c < 0 { -((-c) >> low) } else { c >> low };
+            let (size, bits) = category(shifted);
             sink.symbol(0, ((run << 4) | size) as u8);
             sink.extra(bits, size);
             last = k;
@@ -303,20 +365,92 @@ fn ac_scan<S: Sink>(component: &Component, start: u8, end: u8, row_step: usize, 
         if last < u32::from(end) {
             eobrun += 1;
             if eobrun == 0x7FFF {
-                flush_eobrun(sink, &mut eobrun);
+                flush_eobrun(sink, &mut eobrun, &mut none);
             }
         }
     });
-    flush_eobrun(sink, &mut eobrun);
+    flush_eobrun(sink, &mut eobrun, &mut none);
 }
 
-/// The symbols of `scan`.
+/// How many correction bits may wait for an EOBRUN before it is written out anyway.
+const MAX_PENDING_CORRECTIONS: usize = 4096;
+
+/// An AC refinement scan's symbols (T.81 G.1.2.3): bit `low` of coefficients
+/// `start..=end`. A coefficient that becomes non-zero at this bit is coded like a first-scan
+/// coefficient of size 1 (run/1 symbol, sign bit); one that was already non-zero gets its
+/// bit as a correction bit, sent after the next symbol (the run it sits in), and runs of
+/// blocks with no new coefficient are one EOBRUN followed by their correction bits.
+fn ac_refine<S: Sink>(component: &Component, start: u8, end: u8, low: u8, row_step: usize, sink: &mut S) {
+    let mut eobrun = 0u32;
+    // Correction bits waiting for the EOBRUN (previous blocks) and for the next symbol (this block).
+    let mut pending: Vec<u8> = Vec::new();
+    let mut current: Vec<u8> = Vec::new();
+    let band = band_mask(start.max(1), end);
+    for_each_single_rows(component, row_step, |block| {
+        // Coefficients non-zero at this bit, and those that become non-zero here.
+        let (mut nonzero, mut new) = (0u64, 0u64);
+        for (k, &c) in block.iter().enumerate() {
+            let magnitude = c.unsigned_abs() >> low;
+            nonzero |= u64::from(magnitude != 0) << k;
+            new |= u64::from(magnitude == 1) << k;
+        }
+        nonzero &= band;
+        new &= band;
+        let last_new = 63 - new.leading_zeros().min(63);
+        let mut run = 0u32;
+        let mut previous = u32::from(start.max(1)) - 1;
+        while nonzero != 0 {
+            let k = nonzero.trailing_zeros();
+            nonzero &= nonzero - 1;
+            run += k - previous - 1;
+            previous = k;
+            // ZRLs, unless the run can fold into the EOB (no new coefficient after it).
+            while run > 15 && new != 0 && k <= last_new {
+                flush_eobrun(sink, &mut eobrun, &mut pending);
+                sink.symbol(0, 0xF0);
+                run -= 16;
+                emit_bits(sink, &mut current);
+            }
+            let c = block[k as usize & 63];
+            if new & (1 << k) == 0 {
+                current.push(((c.unsigned_abs() >> low) & 1) as u8);
+                continue;
+            }
+            flush_eobrun(sink, &mut eobrun, &mut pending);
+            sink.symbol(0, ((run << 4) | 1) as u8);
+            sink.extra(u32::from(c >= 0), 1);
+            emit_bits(sink, &mut current);
+            run = 0;
+        }
+        run += u32::from(end) - previous;
+        if run > 0 || !current.is_empty() {
+            eobrun += 1;
+            pending.append(&mut current);
+            if eobrun == 0x7FFF || pending.len() > MAX_PENDING_CORRECTIONS {
+                flush_eobrun(sink, &mut eobrun, &mut pending);
+            }
+        }
+    });
+    flush_eobrun(sink, &mut eobrun, &mut pending);
+}
+
+/// The symbols and bits of `scan`.
 fn scan_symbols<S: Sink>(frame: &Frame, scan: Scan, sink: &mut S) {
-    match scan {
-        Scan::Dc => dc_scan(frame, sink),
-        Scan::Ac { component, start, end } => {
+    scan_symbols_rows(frame, scan, 1, sink);
+}
+
+/// The symbols and bits of `scan`, AC scans on every `row_step`-th block row only.
+fn scan_symbols_rows<S: Sink>(frame: &Frame, scan: Scan, row_step: usize, sink: &mut S) {
+    match (scan.band, scan.high) {
+        (Band::Dc, 0) => dc_first(frame, scan.low, sink),
+        (Band::Dc, _) => dc_refine(frame, scan.low, sink),
+        (Band::Ac { component, start, end }, high) => {
             if let Some(c) = frame.components.get(component) {
-                ac_scan(c, start, end, 1, sink);
+                if high == 0 {
+                    ac_first(c, start, end, scan.low, row_step, sink);
+                } else {
+                    ac_refine(c, start, end, scan.low, row_step, sink);
+                }
             }
         }
     }
@@ -325,12 +459,13 @@ fn scan_symbols<S: Sink>(frame: &Frame, scan: Scan, sink: &mut S) {
 /// Every how many block rows [`luma_split`] counts.
 const SPLIT_ROW_STEP: usize = 4;
 
-/// The bytes an AC scan of Y costs with optimal tables (data and DHT), from a counting pass
-/// over every [`SPLIT_ROW_STEP`]-th block row (so, about that fraction of the bytes).
+/// The bytes a first scan of Y's AC band `start..=end` costs with optimal tables (data and
+/// DHT), from a counting pass over every [`SPLIT_ROW_STEP`]-th block row (so, about that
+/// fraction of the bytes).
 fn luma_scan_cost(frame: &Frame, start: u8, end: u8) -> u64 {
     let mut counter = Counter::new(1);
     if let Some(y) = frame.components.first() {
-        ac_scan(y, start, end, SPLIT_ROW_STEP, &mut counter);
+        ac_first(y, start, end, 0, SPLIT_ROW_STEP, &mut counter);
     }
     let Some(freq) = counter.freq.first() else { return 0 };
     let table = HuffmanTable::from_frequencies(freq);
@@ -354,46 +489,129 @@ fn luma_split(frame: &Frame) -> u8 {
     best.1
 }
 
-/// The progressive scans: DC, Y's first band, Cb, Cr, Y's second band (libjpeg's order).
-fn progressive_scans(frame: &Frame) -> Vec<Scan> {
-    let split = luma_split(frame);
-    let mut scans = vec![Scan::Dc, Scan::Ac { component: 0, start: 1, end: split }];
-    for component in 1..frame.components.len() {
-        scans.push(Scan::Ac { component, start: 1, end: 63 });
-    }
+/// Y's AC bands: `1..=split` and `split+1..=63`, or one band.
+fn luma_bands(split: u8) -> Vec<Band> {
+    let mut bands = vec![Band::Ac { component: 0, start: 1, end: split }];
     if split < 63 {
-        scans.push(Scan::Ac { component: 0, start: split + 1, end: 63 });
+        bands.push(Band::Ac { component: 0, start: split + 1, end: 63 });
+    }
+    bands
+}
+
+/// How a progressive file is cut into scans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Script {
+    /// Spectral selection only: every band in one scan at full precision.
+    #[cfg_attr(not(test), allow(dead_code))] // forced by the tests, so every kind of scan is decoded
+    Spectral,
+    /// Successive approximation for every band: DC less its lowest bit, Y less two bits,
+    /// chroma less one (libjpeg's standard script), then the bits one at a time.
+    #[cfg_attr(not(test), allow(dead_code))] // forced by the tests, so every kind of scan is decoded
+    Successive,
+    /// Per band, the point transform that counting finds smallest: 0-2 bits held back for Y's
+    /// bands, 0-1 for DC and chroma.
+    Optimised,
+}
+
+/// The bytes of `scan` with its optimal tables (data, DHT, SOS), from a counting pass over
+/// every `row_step`-th block row (then about that fraction of the bytes).
+fn scan_bytes(frame: &Frame, scan: Scan, row_step: usize) -> u64 {
+    let mut counter = Counter::new(4);
+    scan_symbols_rows(frame, scan, row_step, &mut counter);
+    let mut bits = counter.extra_bits + 8 * 14 / row_step as u64;
+    for freq in &counter.freq {
+        if freq.iter().any(|&n| n > 0) {
+            let table = HuffmanTable::from_frequencies(freq);
+            bits += table.cost(freq) + 8 * (17 + table.values.len() as u64) / row_step as u64;
+        }
+    }
+    bits / 8
+}
+
+/// Every how many block rows the point transforms are compared.
+const SCRIPT_ROW_STEP: usize = 4;
+
+/// The point transform of each band: `bands` with how many low bits its first scan holds
+/// back.
+fn point_transforms(frame: &Frame, bands: &[Band], script: Script) -> Vec<(Band, u8)> {
+    bands
+        .iter()
+        .map(|&band| {
+            let low = match (script, band) {
+                (Script::Spectral, _) => 0,
+                (Script::Successive, Band::Dc) => 1,
+                (Script::Successive, Band::Ac { component: 0, .. }) => 2,
+                (Script::Successive, Band::Ac { .. }) => 1,
+                (Script::Optimised, _) => {
+                    let step = if band == Band::Dc { 1 } else { SCRIPT_ROW_STEP };
+                    let max = match band {
+                        Band::Ac { component: 0, .. } => 2,
+                        _ => 1,
+                    };
+                    let refine = |low: u8| scan_bytes(frame, Scan::refine(band, low), step);
+                    let mut best = (scan_bytes(frame, Scan::first(band, 0), step), 0u8);
+                    let mut refinements = 0;
+                    for low in 1..=max {
+                        refinements += refine(low - 1);
+                        let cost = scan_bytes(frame, Scan::first(band, low), step) + refinements;
+                        if cost < best.0 {
+                            best = (cost, low);
+                        }
+                    }
+                    best.1
+                }
+            };
+            (band, low)
+        })
+        .collect()
+}
+
+/// The scans of `script`: the first scans (DC, Y's first band, chroma, Y's second band, as
+/// libjpeg orders them), then the refinements from the highest bit down, each band alone.
+fn scans(frame: &Frame, script: Script) -> Vec<Scan> {
+    let luma = luma_bands(luma_split(frame));
+    let mut bands = vec![Band::Dc];
+    bands.extend(luma.first().copied());
+    bands.extend((1..frame.components.len()).map(|component| Band::Ac { component, start: 1, end: 63 }));
+    bands.extend(luma.get(1).copied());
+    let transforms = point_transforms(frame, &bands, script);
+    let mut scans: Vec<Scan> = transforms.iter().map(|&(band, low)| Scan::first(band, low)).collect();
+    for bit in (0..2u8).rev() {
+        scans.extend(transforms.iter().filter(|&&(_, low)| low > bit).map(|&(band, _)| Scan::refine(band, bit)));
     }
     scans
 }
 
-/// Writes every progressive scan (DHT, SOS, data) of `frame`.
-pub(super) fn write_progressive(frame: &Frame, out: &mut Vec<u8>) {
-    for scan in progressive_scans(frame) {
+/// Writes every progressive scan (DHT, SOS, data) of `frame` as `script` cuts them, each
+/// with the optimal tables of its own symbols.
+pub(super) fn write_progressive(frame: &Frame, script: Script, out: &mut Vec<u8>) {
+    for scan in scans(frame, script) {
         let mut counter = Counter::new(4);
         scan_symbols(frame, scan, &mut counter);
         let tables: Vec<HuffmanTable> = counter.freq.iter().map(HuffmanTable::from_frequencies).collect();
-        match scan {
-            Scan::Dc => {
-                let gray = frame.components.len() == 1;
-                let mut defined = Vec::new();
-                if let Some(t) = tables.first() {
-                    defined.push((Class::Dc, 0u8, t));
+        match scan.band {
+            Band::Dc => {
+                if scan.high == 0 {
+                    let gray = frame.components.len() == 1;
+                    let mut defined = Vec::new();
+                    if let Some(t) = tables.first() {
+                        defined.push((Class::Dc, 0u8, t));
+                    }
+                    if !gray && let Some(t) = tables.get(2) {
+                        defined.push((Class::Dc, 1u8, t));
+                    }
+                    markers::dht(out, &defined);
                 }
-                if !gray && let Some(t) = tables.get(2) {
-                    defined.push((Class::Dc, 1u8, t));
-                }
-                markers::dht(out, &defined);
-                let scan: Vec<ScanComponent> =
+                let components: Vec<ScanComponent> =
                     frame.components.iter().map(|c| ScanComponent { id: c.id, dc: c.table as u8, ac: 0 }).collect();
-                markers::sos(out, &scan, 0, 0);
+                markers::sos(out, &components, 0, 0, scan.high, scan.low);
             }
-            Scan::Ac { component, start, end } => {
+            Band::Ac { component, start, end } => {
                 if let Some(t) = tables.first() {
                     markers::dht(out, &[(Class::Ac, 0, t)]);
                 }
                 let id = frame.components.get(component).map_or(1, |c| c.id);
-                markers::sos(out, &[ScanComponent { id, dc: 0, ac: 0 }], start, end);
+                markers::sos(out, &[ScanComponent { id, dc: 0, ac: 0 }], start, end, scan.high, scan.low);
             }
         }
         let mut writer = Writer { bits: BitWriter::new(out), tables: &tables };

@@ -100,14 +100,14 @@ pub(super) struct ScanComponent {
     pub(super) ac: u8,
 }
 
-/// SOS for `components`, spectral selection `ss..=se`, successive approximation 0/0.
-pub(super) fn sos(out: &mut Vec<u8>, components: &[ScanComponent], ss: u8, se: u8) {
+/// SOS for `components`, spectral selection `ss..=se`, successive approximation `ah`/`al`.
+pub(super) fn sos(out: &mut Vec<u8>, components: &[ScanComponent], ss: u8, se: u8, ah: u8, al: u8) {
     segment_header(out, 0xDA, 4 + 2 * components.len());
     out.push(u8::try_from(components.len()).unwrap_or(0));
     for c in components {
         out.extend_from_slice(&[c.id, (c.dc << 4) | (c.ac & 0x0F)]);
     }
-    out.extend_from_slice(&[ss, se, 0]);
+    out.extend_from_slice(&[ss, se, (ah << 4) | (al & 0x0F)]);
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use turbojpeg::{Image, PixelFormat, Subsamp};
 
+use super::entropy::Script;
 use super::*;
 
 /// A photo of the shared corpus.
@@ -141,27 +142,49 @@ fn synthetic(width: usize, height: usize) -> Rgb {
 fn every_size_decodes_with_libjpeg_turbo_and_the_image_crate() {
     let photo = photo("DSCN0010_gps.jpg");
     let sides = [1usize, 7, 8, 9, 15, 16, 17, 33];
+    // Baseline, and progressive with each way of cutting the scans (successive approximation
+    // forced on and off, and the per-band choice).
+    let modes = [None, Some(Script::Spectral), Some(Script::Successive), Some(Script::Optimised)];
     for &width in &sides {
         for &height in &sides {
             for source in [crop(&photo, 101, 77, width, height), synthetic(width, height)] {
                 let grey = grey_of(&source);
-                for progressive in [false, true] {
+                for script in modes {
                     let (w, h) = (width as u32, height as u32);
-                    let what = format!("{width}x{height} progressive={progressive}");
+                    let what = format!("{width}x{height} {script:?}");
                     // Colour.
-                    let jpeg = encode(&source.samples, false, w, h, 90, progressive).unwrap();
+                    let jpeg = encode_with(&source.samples, false, w, h, 90, script).unwrap();
                     let turbo = turbo_rgb(&jpeg, width, height);
                     let zune = image_crate_decode(&jpeg, width, height, false);
                     let (p1, p2) = (psnr(&source.samples, &turbo), psnr(&source.samples, &zune));
                     assert!(p1 > 24.0 && p2 > 24.0, "colour {what}: PSNR {p1:.1} / {p2:.1} dB");
                     // Grey.
-                    let jpeg = encode(&grey, true, w, h, 90, progressive).unwrap();
+                    let jpeg = encode_with(&grey, true, w, h, 90, script).unwrap();
                     let turbo = turbo_grey(&jpeg);
                     let zune = image_crate_decode(&jpeg, width, height, true);
                     let (p1, p2) = (psnr(&grey, &turbo), psnr(&grey, &zune));
                     assert!(p1 > 30.0 && p2 > 30.0, "grey {what}: PSNR {p1:.1} / {p2:.1} dB");
                 }
             }
+        }
+    }
+}
+
+/// Every way of cutting a progressive file gives the same pixels as baseline (the scans
+/// carry the same coefficients), on a real photo where every band has content.
+#[test]
+fn progressive_scripts_carry_the_same_coefficients() {
+    let image = crop(&photo("canon_hdr_orient6.jpg"), 301, 203, 200, 152);
+    let grey = grey_of(&image);
+    for quality in [50u8, 95] {
+        let baseline = turbo_rgb(&encode_with(&image.samples, false, 200, 152, quality, None).unwrap(), 200, 152);
+        let baseline_grey = turbo_grey(&encode_with(&grey, true, 200, 152, quality, None).unwrap());
+        for script in [Script::Spectral, Script::Successive, Script::Optimised] {
+            let jpeg = encode_with(&image.samples, false, 200, 152, quality, Some(script)).unwrap();
+            assert_eq!(turbo_rgb(&jpeg, 200, 152), baseline, "q{quality} {script:?}");
+            assert_eq!(image_crate_decode(&jpeg, 200, 152, false).len(), baseline.len());
+            let jpeg = encode_with(&grey, true, 200, 152, quality, Some(script)).unwrap();
+            assert_eq!(turbo_grey(&jpeg), baseline_grey, "grey q{quality} {script:?}");
         }
     }
 }
