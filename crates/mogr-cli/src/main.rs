@@ -52,7 +52,8 @@ Examples:
     #[command(after_help = "Examples:
   mogr process photo.jpg 'imageMogr2/thumbnail/720x/format/webp' -o thumb.webp
   mogr process anim.gif 'imageMogr2/thumbnail/200x/format/webp' -o anim.webp
-  mogr process photo.jpg 'imageMogr2/auto-orient/crop/400x400/gravity/center|imageInfo' -o -")]
+  mogr process photo.jpg 'imageMogr2/auto-orient/crop/400x400/gravity/center|imageInfo' -o -
+  mogr process photo.jpg 'imageMogr2/quality/80' --jpeg compact --threads 1 -o small.jpg")]
     Process {
         /// The image file.
         input: std::path::PathBuf,
@@ -61,6 +62,8 @@ Examples:
         /// Where to write the result; `-` for standard output.
         #[arg(short, long)]
         output: std::path::PathBuf,
+        #[command(flatten)]
+        run: RunOptions,
     },
     /// Print an image's basic information (the same as `process INPUT imageInfo -o -`).
     Info {
@@ -69,21 +72,53 @@ Examples:
     },
 }
 
+/// How processing runs; the output's size and format do not depend on these.
+#[derive(clap::Args)]
+struct RunOptions {
+    /// Worker threads (default: one per core). The output bytes are the same for any count.
+    #[arg(long, value_name = "N")]
+    threads: Option<std::num::NonZeroUsize>,
+    /// JPEG compression: `fast` (libjpeg-turbo) or `compact` (trellis quantisation: smaller
+    /// files at the same quality, slower; CI's "Guetzli" setting).
+    #[arg(long, value_name = "MODE", default_value = "fast", value_parser = jpeg_mode)]
+    jpeg: mogr::exec::JpegMode,
+}
+
+/// Parses a `--jpeg` value.
+fn jpeg_mode(name: &str) -> Result<mogr::exec::JpegMode, String> {
+    mogr::exec::JpegMode::from_name(name).ok_or_else(|| format!("`{name}`: expected `fast` or `compact`"))
+}
+
+impl RunOptions {
+    /// The executor these options describe.
+    fn executor(&self) -> Result<mogr::exec::Executor, mogr::Error> {
+        let settings = mogr::exec::Settings::default().with_threads(self.threads).with_jpeg(self.jpeg);
+        Ok(mogr::exec::Executor::new(settings)?)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Parse { rule, pic_operations } => parse(&rule, pic_operations),
         Command::Plan { input, rule } => plan(&input, &rule),
-        Command::Process { input, rule, output } => process(&input, &rule, &output),
-        Command::Info { input } => process(&input, "imageInfo", std::path::Path::new("-")),
+        Command::Process { input, rule, output, run } => process(&input, &rule, &output, &run),
+        Command::Info { input } => {
+            let run = RunOptions { threads: None, jpeg: mogr::exec::JpegMode::Fast };
+            process(&input, "imageInfo", std::path::Path::new("-"), &run)
+        }
     }
 }
 
-fn process(input: &std::path::Path, rule: &str, output: &std::path::Path) -> ExitCode {
+fn process(input: &std::path::Path, rule: &str, output: &std::path::Path, run: &RunOptions) -> ExitCode {
     let Some(image) = read_input(input) else {
         return ExitCode::FAILURE;
     };
-    let response = match mogr::process(&image, rule, &mogr::plan::Limits::default()) {
+    let executor = match run.executor() {
+        Ok(executor) => executor,
+        Err(error) => return fail(&error, rule),
+    };
+    let response = match mogr::process_with(&image, rule, &mogr::plan::Limits::default(), &executor) {
         Ok(response) => response,
         Err(error) => return fail(&error, rule),
     };

@@ -2,7 +2,7 @@
 //! the file (or stdout with `-o -`); on failure a non-zero exit and
 //! `error <CI code> <name>: <message>` on stderr.
 
-#![allow(clippy::expect_used)]
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::process::{Command, Output};
 
@@ -65,4 +65,52 @@ fn failures_name_the_ci_code() {
     let out = mogr(&["process", &testdata("nonexistent.jpg"), "imageInfo", "-o", "-"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
+
+/// Runs `mogr process` with `extra` arguments and answers the body written to stdout.
+fn body(input: &str, rule: &str, extra: &[&str]) -> Vec<u8> {
+    let mut args = vec!["process", input, rule, "-o", "-"];
+    args.extend_from_slice(extra);
+    let run = mogr(&args);
+    assert!(run.status.success(), "{args:?}: {}", String::from_utf8_lossy(&run.stderr));
+    run.stdout
+}
+
+#[test]
+fn compact_jpeg_is_smaller_at_the_same_size_and_quality() {
+    let input = testdata("landscape_orient6.jpg");
+    let rule = "imageMogr2/auto-orient/thumbnail/800x/quality/80!";
+    let fast = body(&input, rule, &["--jpeg", "fast"]);
+    let compact = body(&input, rule, &["--jpeg", "compact"]);
+    assert_eq!(fast, body(&input, rule, &[]), "fast is the default");
+    let (fast_probe, compact_probe) = (mogr::plan::probe(&fast).unwrap(), mogr::plan::probe(&compact).unwrap());
+    assert_eq!((compact_probe.width, compact_probe.height), (fast_probe.width, fast_probe.height));
+    assert_eq!((compact_probe.jpeg_quality, fast_probe.jpeg_quality), (Some(80), Some(80)));
+    // The trellis encoder's bar is at least 8 % smaller than libjpeg-turbo at one quality.
+    assert!(compact.len() * 100 <= fast.len() * 92, "compact {} bytes, fast {} bytes", compact.len(), fast.len());
+}
+
+#[test]
+fn unknown_jpeg_modes_and_zero_threads_are_usage_errors() {
+    let input = testdata("landscape_orient6.jpg");
+    for extra in [["--jpeg", "guetzli"], ["--threads", "0"]] {
+        let run = mogr(&["process", &input, "imageMogr2/quality/80", "-o", "-", extra[0], extra[1]]);
+        assert_eq!(run.status.code(), Some(2), "{extra:?}");
+        assert!(String::from_utf8_lossy(&run.stderr).contains(extra[0]), "{extra:?}");
+    }
+}
+
+#[test]
+fn output_bytes_do_not_depend_on_the_thread_count() {
+    let cases = [
+        ("landscape_orient6.jpg", "imageMogr2/auto-orient/thumbnail/500x/rotate/33/blur/4x2/sharpen/80/format/png"),
+        ("rotating-squares.gif", "imageMogr2/thumbnail/60x/rotate/45/format/webp"),
+        ("landscape_orient6.jpg", "imageMogr2/thumbnail/700x/iradius/200/quality/85"),
+    ];
+    for (file, rule) in cases {
+        let input = testdata(file);
+        let one = body(&input, rule, &["--threads", "1"]);
+        let many = body(&input, rule, &["--threads", "4"]);
+        assert!(one == many, "{file} {rule}: {} vs {} bytes", one.len(), many.len());
+    }
 }

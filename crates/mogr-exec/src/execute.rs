@@ -15,7 +15,7 @@ use mogr_plan::plan::{OutputFormat, OutputPlan, Report, StagePlan};
 use mogr_plan::{Plan, Probe, Step};
 use rayon::prelude::*;
 
-use crate::{ExecError, Frame, Picture, decode, encode, ops, report};
+use crate::{EncodeOptions, ExecError, Frame, Picture, decode, encode, ops, report};
 
 /// What a request answers: an image, or a JSON report.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,8 +34,17 @@ pub struct Output {
     pub frames: u32,
 }
 
-/// Runs `plan` on `data`, whose headers `probe` read.
+/// Runs `plan` on `data`, whose headers `probe` read, with the default [`Settings`]
+/// (rayon's global pool, fast JPEG); an [`Executor`] runs with others.
+///
+/// [`Settings`]: crate::Settings
+/// [`Executor`]: crate::Executor
 pub fn execute(plan: &Plan, data: &[u8], probe: &Probe) -> Result<Output, ExecError> {
+    run(plan, data, probe, &EncodeOptions::default())
+}
+
+/// Runs `plan` on `data` in the current rayon pool, encoding with `options`.
+pub(crate) fn run(plan: &Plan, data: &[u8], probe: &Probe, options: &EncodeOptions) -> Result<Output, ExecError> {
     if plan.ignored_error.is_some() {
         return Ok(unchanged(data, probe));
     }
@@ -47,13 +56,13 @@ pub fn execute(plan: &Plan, data: &[u8], probe: &Probe) -> Result<Output, ExecEr
     let mut previous = None;
     for stage in &plan.stages {
         if let Some(report) = &stage.output.report {
-            return report_on(report, &picture, previous, data, probe, &stage.output);
+            return report_on(report, &picture, previous, (data, probe), &stage.output, options);
         }
         run_stage(stage, &mut picture)?;
         previous = Some(&stage.output);
     }
     let output = previous.ok_or_else(|| ExecError::Internal("a plan without stages".into()))?;
-    let bytes = encode::encode(&picture, output)?;
+    let bytes = encode::encode_with(&picture, output, options)?;
     let keep_input = output.size_limit.is_some_and(|l| l.keep_smaller_input) && data.len() <= bytes.len();
     if keep_input {
         return Ok(unchanged(data, probe));
@@ -111,14 +120,14 @@ fn report_on(
     report: &Report,
     picture: &Picture,
     previous: Option<&OutputPlan>,
-    data: &[u8],
-    probe: &Probe,
+    (data, probe): (&[u8], &Probe),
     output: &OutputPlan,
+    options: &EncodeOptions,
 ) -> Result<Output, ExecError> {
     match previous {
         None => report::on_picture(report, picture, data, probe, output),
         Some(before) => {
-            let bytes = encode::encode(picture, before)?;
+            let bytes = encode::encode_with(picture, before, options)?;
             report::on_encoded(report, picture, &bytes, before)
         }
     }

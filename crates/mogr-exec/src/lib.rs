@@ -12,7 +12,8 @@
 //! - [`ops`]: one function per resolved [`Step`](mogr_plan::Step), frame in, frame out.
 //! - [`encode`]: a [`Picture`] to bytes in the plan's output format and quality, metadata
 //!   written back unless `strip`.
-//! - [`execute`]: the executor that runs a [`Plan`](mogr_plan::Plan) end to end.
+//! - [`execute`]: the executor that runs a [`Plan`](mogr_plan::Plan) end to end; an
+//!   [`Executor`] does so with [`Settings`] (threads, JPEG mode).
 
 #![deny(missing_docs)]
 
@@ -23,8 +24,10 @@ mod execute;
 pub mod ops;
 pub mod picture;
 mod report;
+mod settings;
 
 pub use error::ExecError;
 pub use execute::{Output, execute};
 pub use mogr_plan as plan;
 pub use picture::{Frame, Metadata, Picture};
+pub use settings::{EncodeOptions, Executor, JpegMode, Settings};

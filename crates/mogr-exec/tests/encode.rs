@@ -20,7 +20,7 @@ use image::{AnimationDecoder, ImageDecoder};
 use mogr_exec::encode::{encode, encode_within, fit_quality};
 use mogr_exec::plan::OutputFormat;
 use mogr_exec::plan::plan::{OutputPlan, SizeLimitPlan};
-use mogr_exec::{ExecError, Frame, Metadata, Picture};
+use mogr_exec::{EncodeOptions, ExecError, Frame, Metadata, Picture};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testimages/");
 
@@ -586,14 +586,14 @@ fn size_limit_finds_the_highest_quality_that_fits() {
     let at_50 = size_at(50).len() as u64;
     for limit in [at_50, (at_50 + at_90) / 2, at_90 - 1, at_50 / 2] {
         let plan = limited(&picture, 90, limit);
-        let fitted = fit_quality(&picture, &plan).unwrap();
+        let fitted = fit_quality(&picture, &plan, &EncodeOptions::default()).unwrap();
         assert!(fitted.fits, "limit {limit}");
         assert!(fitted.bytes.len() as u64 <= limit);
         assert!(fitted.encodes <= 8, "{} encodes", fitted.encodes);
         assert_eq!(fitted.bytes, size_at(fitted.quality), "the JPEG at the quality reported");
         assert!(size_at(fitted.quality + 1).len() as u64 > limit, "q+1 does not fit");
         assert_eq!(encode(&picture, &plan).unwrap(), fitted.bytes, "encode uses the limit");
-        assert_eq!(encode_within(&picture, &plan).unwrap(), fitted.bytes);
+        assert_eq!(encode_within(&picture, &plan, &EncodeOptions::default()).unwrap(), fitted.bytes);
     }
 }
 
@@ -601,12 +601,12 @@ fn size_limit_finds_the_highest_quality_that_fits() {
 fn size_limit_keeps_the_planned_quality_when_it_fits_and_the_smallest_when_none_does() {
     let picture = still(photo());
     let planned = encode(&picture, &still_output(OutputFormat::Jpeg, &picture, 75)).unwrap();
-    let roomy = fit_quality(&picture, &limited(&picture, 75, planned.len() as u64)).unwrap();
+    let roomy = fit_quality(&picture, &limited(&picture, 75, planned.len() as u64), &EncodeOptions::default()).unwrap();
     assert_eq!((roomy.quality, roomy.encodes, roomy.bytes == planned), (75, 1, true));
 
     // Nothing fits in 300 bytes. At the bottom JPEG sizes are not monotonic (here quality 2
     // is a byte smaller than 1): the answer is the smallest JPEG the search made.
-    let hopeless = fit_quality(&picture, &limited(&picture, 75, 300)).unwrap();
+    let hopeless = fit_quality(&picture, &limited(&picture, 75, 300), &EncodeOptions::default()).unwrap();
     assert!(!hopeless.fits);
     assert!(hopeless.quality <= 2, "quality {}", hopeless.quality);
     let at = |q| encode(&picture, &still_output(OutputFormat::Jpeg, &picture, q)).unwrap();
@@ -630,7 +630,7 @@ fn size_limit_counts_metadata_and_follows_a_real_plan() {
         metadata: Metadata { icc: Some(icc.clone()), ..Metadata::default() },
         ..still(corpus_frame("webp/gallery1_1.webp"))
     };
-    let fitted = fit_quality(&picture, &output).unwrap();
+    let fitted = fit_quality(&picture, &output, &EncodeOptions::default()).unwrap();
     assert!(fitted.fits && fitted.bytes.len() <= 20 * 1024);
     assert_eq!(app_payloads(&fitted.bytes, 0xE2, b"ICC_PROFILE\0").len(), 1);
     let over = OutputPlan { quality: Some(fitted.quality + 1), size_limit: None, ..output };

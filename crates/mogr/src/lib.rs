@@ -206,10 +206,39 @@ pub struct Response {
 /// # Ok::<(), mogr::Error>(())
 /// ```
 pub fn process(image: &[u8], rule: &str, limits: &plan::Limits) -> Result<Response, Error> {
+    run(image, rule, limits, |plan, probe| exec::execute(plan, image, probe))
+}
+
+/// [`process`] on an [`exec::Executor`]: its threads, its JPEG mode.
+///
+/// ```no_run
+/// use mogr::exec::{Executor, JpegMode, Settings};
+/// let executor = Executor::new(Settings::default().with_jpeg(JpegMode::Compact))?;
+/// let photo = std::fs::read("photo.jpg").unwrap();
+/// let small = mogr::process_with(&photo, "imageMogr2/quality/80", &mogr::plan::Limits::default(), &executor)?;
+/// assert_eq!(small.mime_type, "image/jpeg");
+/// # Ok::<(), mogr::Error>(())
+/// ```
+pub fn process_with(
+    image: &[u8],
+    rule: &str,
+    limits: &plan::Limits,
+    executor: &exec::Executor,
+) -> Result<Response, Error> {
+    run(image, rule, limits, |plan, probe| executor.execute(plan, image, probe))
+}
+
+/// Parses, probes, plans, and runs the plan with `execute`.
+fn run(
+    image: &[u8],
+    rule: &str,
+    limits: &plan::Limits,
+    execute: impl FnOnce(&plan::Plan, &plan::Probe) -> Result<exec::Output, exec::ExecError>,
+) -> Result<Response, Error> {
     let pipeline = parse(rule)?;
     let probe = plan::probe(image)?;
     let plan = plan::plan(&pipeline, &probe, limits)?;
-    let output = exec::execute(&plan, image, &probe)?;
+    let output = execute(&plan, &probe)?;
     Ok(Response {
         body: output.bytes,
         mime_type: output.mime_type,

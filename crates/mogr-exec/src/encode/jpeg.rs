@@ -1,8 +1,11 @@
-//! JPEG through libjpeg-turbo (the `turbojpeg` crate).
+//! JPEG through libjpeg-turbo (the `turbojpeg` crate), or through the trellis encoder
+//! (`jpeg_trellis/`) in [`JpegMode::Compact`].
 //!
 //! ```text
 //! Frame (RGBA) ──composite over the background──▶ RGB, or grey when every pixel is grey and the
-//!   profile allows ──libjpeg-turbo (quality, 4:2:0, progressive)──▶ JPEG
+//!   profile allows ──Fast: libjpeg-turbo (quality, 4:2:0, progressive)──▶ JPEG
+//!                  ──Compact: jpeg_trellis (same quality tables, 4:2:0, trellis, optimised
+//!                    Huffman tables, progressive)──▶ JPEG
 //!   ──metadata.rs: APP1 Exif, APP2 ICC_PROFILE, APP1 XMP after JFIF──▶ bytes
 //! ```
 //!
@@ -21,14 +24,16 @@ use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 
 use mogr_plan::plan::OutputPlan;
 
+use super::jpeg_trellis;
 use super::metadata::{Kept, insert_jpeg_segments, jpeg_segments};
-use super::pixels::{Layout, flatten_over, is_gray_over};
-use crate::{ExecError, Frame};
+use super::pixels::{Layout, copy, flatten_over, is_gray_over};
+use crate::{ExecError, Frame, JpegMode};
 
 /// A picture ready to be compressed at any quality.
 pub(super) struct JpegEncoder {
-    /// libjpeg-turbo's compressor, set up for the layout and progressive mode.
-    compressor: Compressor,
+    /// Which compressor: libjpeg-turbo's, set up for the layout and progressive mode, or
+    /// the trellis encoder.
+    compressor: Backend,
     /// RGB or grey samples, composited over the background.
     samples: Vec<u8>,
     /// `Rgb` or `Gray`.
@@ -41,15 +46,27 @@ pub(super) struct JpegEncoder {
     segments: Vec<u8>,
 }
 
+/// The compressor behind a [`JpegEncoder`].
+enum Backend {
+    /// libjpeg-turbo ([`JpegMode::Fast`]).
+    Turbo(Compressor),
+    /// Trellis quantisation ([`JpegMode::Compact`]), baseline or progressive.
+    Trellis { progressive: bool },
+}
+
 impl JpegEncoder {
-    /// Composites `frame` over the output's background and sets libjpeg-turbo up (4:2:0 or
-    /// grey, progressive as `output` says); `kept` is the metadata written into every result.
-    pub(super) fn new(frame: &Frame, output: &OutputPlan, kept: &Kept<'_>) -> Result<Self, ExecError> {
+    /// Composites `frame` over the output's background and sets the compressor of `mode` up
+    /// (4:2:0 or grey, progressive as `output` says); `kept` is the metadata written into
+    /// every result.
+    pub(super) fn new(frame: &Frame, output: &OutputPlan, kept: &Kept<'_>, mode: JpegMode) -> Result<Self, ExecError> {
         let background = [output.background.r, output.background.g, output.background.b];
         let gray = kept.allows_gray() && is_gray_over(&frame.pixels, background);
         let layout = if gray { Layout::Gray } else { Layout::Rgb };
         let samples = flatten_over(&frame.pixels, layout, background)?;
-        let compressor = compressor(gray, output.progressive).map_err(jpeg_error)?;
+        let compressor = match mode {
+            JpegMode::Compact => Backend::Trellis { progressive: output.progressive },
+            _ => Backend::Turbo(compressor(gray, output.progressive).map_err(jpeg_error)?),
+        };
         Ok(JpegEncoder {
             compressor,
             samples,
@@ -62,21 +79,39 @@ impl JpegEncoder {
 
     /// The JPEG at `quality` (1-100), metadata included.
     pub(super) fn encode(&mut self, quality: u8) -> Result<Vec<u8>, ExecError> {
-        let format = if self.layout == Layout::Gray { PixelFormat::GRAY } else { PixelFormat::RGB };
-        let image = Image {
-            pixels: self.samples.as_slice(),
-            width: self.width,
-            pitch: self.width * self.layout.bytes(),
-            height: self.height,
-            format,
+        let quality = quality.clamp(1, 100);
+        let size = (self.width, self.height);
+        let jpeg = match &mut self.compressor {
+            Backend::Turbo(compressor) => copy(&turbo(compressor, &self.samples, self.layout, size, quality)?)?,
+            Backend::Trellis { progressive } => {
+                let (width, height) = (side(self.width)?, side(self.height)?);
+                jpeg_trellis::encode(&self.samples, self.layout == Layout::Gray, width, height, quality, *progressive)?
+            }
         };
-        self.compressor.set_quality(i32::from(quality.clamp(1, 100))).map_err(jpeg_error)?;
-        let jpeg = self.compressor.compress_to_owned(image).map_err(jpeg_error)?;
         if self.segments.is_empty() {
-            return super::pixels::copy(&jpeg);
+            return Ok(jpeg);
         }
         insert_jpeg_segments(&jpeg, &self.segments)
     }
+}
+
+/// libjpeg-turbo's JPEG of `samples` at `quality`.
+fn turbo(
+    compressor: &mut Compressor,
+    samples: &[u8],
+    layout: Layout,
+    (width, height): (usize, usize),
+    quality: u8,
+) -> Result<turbojpeg::OwnedBuf, ExecError> {
+    let format = if layout == Layout::Gray { PixelFormat::GRAY } else { PixelFormat::RGB };
+    let image = Image { pixels: samples, width, pitch: width * layout.bytes(), height, format };
+    compressor.set_quality(i32::from(quality)).map_err(jpeg_error)?;
+    compressor.compress_to_owned(image).map_err(jpeg_error)
+}
+
+/// A side in pixels as the trellis encoder takes it.
+fn side(value: usize) -> Result<u32, ExecError> {
+    u32::try_from(value).map_err(|_| ExecError::Internal(format!("a JPEG side of {value} pixels")))
 }
 
 /// A compressor for grey or 4:2:0 colour samples, baseline or progressive.

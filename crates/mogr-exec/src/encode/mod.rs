@@ -8,7 +8,8 @@
 //!
 //! ```text
 //! Picture ──check (frames, sizes, buffers)──▶ format
-//!   jpeg  jpeg.rs  alpha over the background (white by default), 4:2:0 (grey: 1 component), libjpeg-turbo;
+//!   jpeg  jpeg.rs  alpha over the background (white by default), 4:2:0 (grey: 1 component),
+//!                  libjpeg-turbo, or jpeg_trellis/ for JpegMode::Compact;
 //!                  metadata.rs adds APP1 Exif, APP2 ICC_PROFILE chunks, APP1 XMP;
 //!                  size-limit: size_limit.rs searches the highest quality that fits
 //!   png   png.rs   image's PngEncoder (fast deflate), RGB/grey when opaque, iCCP, eXIf, iTXt XMP
@@ -45,8 +46,7 @@ mod bmp;
 mod gif;
 mod heif;
 mod jpeg;
-#[allow(dead_code)]
-mod jpeg_trellis; // wired in by the JPEG mode setting
+mod jpeg_trellis;
 mod metadata;
 mod pixels;
 mod png;
@@ -58,16 +58,23 @@ use mogr_plan::OutputFormat;
 use mogr_plan::plan::{DEFAULT_QUALITY, OutputPlan};
 
 pub use self::size_limit::{Fitted, encode_within, fit_quality};
-use crate::{ExecError, Frame, Picture};
+use crate::{EncodeOptions, ExecError, Frame, Picture};
 
 /// Encodes `picture` as `output` says (format, quality, progressive, frames, metadata unless
-/// `strip`); a JPEG with a `size_limit` goes through [`encode_within`].
+/// `strip`) with the default [`EncodeOptions`].
 pub fn encode(picture: &Picture, output: &OutputPlan) -> Result<Vec<u8>, ExecError> {
+    encode_with(picture, output, &EncodeOptions::default())
+}
+
+/// [`encode`] with `options`; a JPEG with a `size_limit` goes through [`encode_within`].
+pub fn encode_with(picture: &Picture, output: &OutputPlan, options: &EncodeOptions) -> Result<Vec<u8>, ExecError> {
     check_picture(picture, output)?;
     let kept = metadata::Kept::of(picture, output.strip);
     match output.format {
-        OutputFormat::Jpeg if output.size_limit.is_some() => encode_within(picture, output),
-        OutputFormat::Jpeg => jpeg::JpegEncoder::new(still(picture)?, output, &kept)?.encode(quality(output)),
+        OutputFormat::Jpeg if output.size_limit.is_some() => encode_within(picture, output, options),
+        OutputFormat::Jpeg => {
+            jpeg::JpegEncoder::new(still(picture)?, output, &kept, options.jpeg)?.encode(quality(output))
+        }
         OutputFormat::Png => png::encode(still(picture)?, &kept),
         OutputFormat::Bmp => bmp::encode(still(picture)?),
         OutputFormat::Gif => gif::encode(&picture.frames, picture.loop_count),

@@ -8,10 +8,11 @@
 //! ```
 //!
 //! The samples are composited and the metadata segments built once ([`JpegEncoder`]); each
-//! probe is one libjpeg-turbo compression. JPEG size grows with quality almost everywhere, and
-//! the search relies on it: the quality it returns fits and the next one up was tried and did
-//! not. Metadata counts toward the size, as it is part of the bytes sent. Whether to answer
-//! the input instead when it is smaller (`size-limit/…!`) is the executor's decision.
+//! probe is one compression (libjpeg-turbo, or the trellis encoder in compact mode). JPEG
+//! size grows with quality almost everywhere, and the search relies on it: the quality it
+//! returns fits and the next one up was tried and did not. Metadata counts toward the size,
+//! as it is part of the bytes sent. Whether to answer the input instead when it is smaller
+//! (`size-limit/…!`) is the executor's decision.
 
 use mogr_plan::OutputFormat;
 use mogr_plan::plan::OutputPlan;
@@ -19,7 +20,7 @@ use mogr_plan::plan::OutputPlan;
 use super::jpeg::JpegEncoder;
 use super::metadata::Kept;
 use super::{check_picture, quality, still};
-use crate::{ExecError, Picture};
+use crate::{EncodeOptions, ExecError, Picture};
 
 /// A JPEG made under a size limit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,18 +38,18 @@ pub struct Fitted {
 /// Encodes `picture` as a JPEG of at most `output.size_limit` bytes when some quality
 /// achieves it (the highest such quality, never above the planned one), else the smallest
 /// JPEG found. Without a size limit: the JPEG at the planned quality.
-pub fn encode_within(picture: &Picture, output: &OutputPlan) -> Result<Vec<u8>, ExecError> {
-    fit_quality(picture, output).map(|fitted| fitted.bytes)
+pub fn encode_within(picture: &Picture, output: &OutputPlan, options: &EncodeOptions) -> Result<Vec<u8>, ExecError> {
+    fit_quality(picture, output, options).map(|fitted| fitted.bytes)
 }
 
 /// [`encode_within`], telling which quality was chosen and how many encodes it took.
-pub fn fit_quality(picture: &Picture, output: &OutputPlan) -> Result<Fitted, ExecError> {
+pub fn fit_quality(picture: &Picture, output: &OutputPlan, options: &EncodeOptions) -> Result<Fitted, ExecError> {
     if output.format != OutputFormat::Jpeg {
         return Err(ExecError::Internal(format!("size-limit applies to JPEG output, not {:?}", output.format)));
     }
     check_picture(picture, output)?;
     let kept = Kept::of(picture, output.strip);
-    let mut encoder = JpegEncoder::new(still(picture)?, output, &kept)?;
+    let mut encoder = JpegEncoder::new(still(picture)?, output, &kept, options.jpeg)?;
     let limit = output.size_limit.map_or(u64::MAX, |limit| limit.bytes);
     search(&mut |q| encoder.encode(q), quality(output), limit)
 }
