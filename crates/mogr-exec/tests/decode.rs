@@ -38,13 +38,7 @@ const FOLDERS: &[(&str, &[&str])] = &[
 ];
 
 /// Valid files this build cannot decode, and why; each must answer `Unsupported`.
-const UNSUPPORTED: &[(&str, &str)] = &[
-    ("jpeg/lossless_sof3_sel1.jpg", "16-bit lossless JPEG: the turbojpeg crate binds only 8-bit decoding"),
-    ("bmp/rgb24rle24.bmp", "OS/2 2.x RLE24 bitmap: the image crate's BMP decoder lacks it"),
-    ("tiff/G31D_MULTI.tif", "CCITT Group 3 fax compression: the tiff crate lacks it"),
-    ("tiff/cielab-dagams.tiff", "CIELab TIFF: the image crate has no Lab conversion"),
-    ("tiff/ycbcr_jpeg_8bit.tif", "YCbCr JPEG-in-TIFF: the image crate refuses its colour type"),
-];
+const UNSUPPORTED: &[(&str, &str)] = &[];
 
 /// Files the planner refuses under the default limits.
 const REFUSED_BY_PLANNER: &[&str] = &[

@@ -33,13 +33,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 /// Formats whose codecs are not in this build yet, and variants the decoders do not read
 /// yet: they must fail with -443 (unsupported), and these lists shrink as support arrives.
 fn not_supported_yet(name: &str) -> bool {
-    const VARIANTS: &[&str] = &[
-        "jpeg/lossless_sof3_sel1.jpg", // 16-bit lossless JPEG: turbojpeg's 8-bit API only
-        "bmp/rgb24rle24.bmp",          // OS/2 RLE24
-        "tiff/G31D_MULTI.tif",         // CCITT Group 3 fax
-        "tiff/cielab-dagams.tiff",     // CIELab
-        "tiff/ycbcr_jpeg_8bit.tif",    // JPEG-compressed YCbCr TIFF
-    ];
+    const VARIANTS: &[&str] = &[];
     let codec_missing = [".svg"].iter().any(|ext| name.ends_with(ext));
     codec_missing || VARIANTS.contains(&name)
 }

@@ -7,11 +7,14 @@
 //! [`ExecError::Decode`].
 //!
 //! ```text
-//! bytes ──format──▶ jpeg  (libjpeg-turbo: DCT-domain 1/shrink_on_load, RGBA; CMYK → cmyk.rs)
+//! bytes ──format──▶ jpeg  (libjpeg-turbo: DCT-domain 1/shrink_on_load, RGBA; CMYK → cmyk.rs;
+//!                          lossless of 2-16 bits, grey → lossless.rs, box-averaged row by row)
 //!                   png   (still: image's PngDecoder; APNG: apng.rs splits frames, composites)
 //!                   gif   (image's GifDecoder: frames composited, disposal, transparency)
 //!                   webp  (image's WebPDecoder: still, or frames composited)
-//!                   bmp, tiff (image's decoders, first image)
+//!                   bmp   (image's BmpDecoder; OS/2 2.x headers, RLE24 → bmp.rs)
+//!                   tiff  (first image: image's TiffDecoder; CCITT 1-D fax → fax.rs, CIELab →
+//!                          lab.rs, YCbCr → RGB, through the tiff crate: tiff.rs)
 //!                   heif, avif (libheif: primary image, irot/imir/clap applied; sequences
 //!                               from their first track; heif.rs)
 //!                   svg ──▶ ExecError::Unsupported (not in this build yet)
@@ -50,14 +53,19 @@
 
 mod animated;
 mod apng;
+mod bmp;
 mod cmyk;
+mod fax;
 mod gif;
 mod heif;
 mod jpeg;
+mod lab;
+mod lossless;
 mod markers;
 mod png;
 mod rgba;
 mod still;
+mod tiff;
 mod webp;
 
 use mogr_plan::plan::InputPlan;
@@ -74,8 +82,8 @@ pub fn decode(data: &[u8], probe: &Probe, input: &InputPlan) -> Result<Picture, 
         ImageFormat::Png => png::decode(data, &target)?,
         ImageFormat::Gif => gif::decode(data, &target)?,
         ImageFormat::Webp => webp::decode(data, &target)?,
-        ImageFormat::Bmp => still::decode_bmp(data, &target)?,
-        ImageFormat::Tiff => still::decode_tiff(data, &target)?,
+        ImageFormat::Bmp => bmp::decode(data, &target)?,
+        ImageFormat::Tiff => tiff::decode(data, &target)?,
         ImageFormat::Heif => heif::decode(data, "HEIF", probe, &target)?,
         ImageFormat::Avif => heif::decode(data, "AVIF", probe, &target)?,
         other => {

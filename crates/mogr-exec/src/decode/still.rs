@@ -1,34 +1,18 @@
 //! Still images through the `image` crate's decoders: the shared read (limits, size check,
-//! metadata, pixels to RGBA8), and BMP and TIFF, which need nothing more.
+//! metadata, pixels to RGBA8) that PNG, WebP, BMP (bmp.rs) and TIFF (tiff.rs) use.
 //!
 //! ```text
 //! decoder ──set_limits(plan)──▶ dimensions == plan ──▶ ICC, EXIF, XMP (a damaged metadata
 //!         block is dropped, not an error) ──read_image──▶ native layout ──rgba.rs──▶ Frame
 //! ```
 //!
-//! TIFF: the first image (page) only, as the probe counts it; CMYK and other layouts the
-//! `image` crate does not decode are [`ExecError::Unsupported`]. BMP has no metadata.
-
-use std::io::Cursor;
+//! Layouts the `image` crate does not decode (TIFF CMYK, for one) are
+//! [`ExecError::Unsupported`].
 
 use image::ImageDecoder;
-use image::codecs::bmp::BmpDecoder;
-use image::codecs::tiff::TiffDecoder;
 
 use super::{Target, exif_tiff, image_error, rgba};
 use crate::{ExecError, Frame, Metadata, Picture};
-
-/// Decodes a BMP.
-pub(super) fn decode_bmp(data: &[u8], target: &Target) -> Result<Picture, ExecError> {
-    let decoder = BmpDecoder::new(Cursor::new(data)).map_err(|e| image_error("BMP", e))?;
-    read(decoder, "BMP", target)
-}
-
-/// Decodes the first image of a TIFF.
-pub(super) fn decode_tiff(data: &[u8], target: &Target) -> Result<Picture, ExecError> {
-    let decoder = TiffDecoder::new(Cursor::new(data)).map_err(|e| image_error("TIFF", e))?;
-    read(decoder, "TIFF", target)
-}
 
 /// Reads a still image of `format` from its decoder, as the target says.
 pub(super) fn read(mut decoder: impl ImageDecoder, format: &str, target: &Target) -> Result<Picture, ExecError> {
