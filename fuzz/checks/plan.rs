@@ -151,6 +151,7 @@ pub fn synthetic_probe(image: &[u8]) -> Probe {
     if format == ImageFormat::Jpeg {
         probe.jpeg_quality = Some(byte(4) % 101);
     }
+    probe.webp_lossless = format == ImageFormat::Webp && byte(4) & 1 == 1;
     probe.byte_len = image.len() as u64;
     probe
 }
@@ -171,6 +172,9 @@ pub fn check_plan(pipeline: &Pipeline, probe: &Probe) -> Result<(), String> {
     let max_report_side = limits.max_input_side.unwrap_or(u32::MAX).max(max_image_side);
     let outputs = plan.stages.iter().map(|s| &s.output).cloned().chain(std::iter::once(plan.output()));
     for output in outputs {
+        if output.lossless && (output.format != mogr_plan::plan::OutputFormat::Webp || output.quality.is_some()) {
+            return Err(format!("a lossless output that is not a quality-less WebP: {output:?}"));
+        }
         if output.frames == 0 {
             return Err(format!("an output of 0 frames: {output:?} in {plan:?}"));
         }

@@ -169,6 +169,7 @@ fn plan_json(plan: &mogr::plan::Plan) -> serde_json::Value {
         "format": output.format,
         "frames": output.frames,
         "quality": output.quality,
+        "lossless": output.lossless,
         "report": output.report,
         "shrink_on_load": plan.input.shrink_on_load,
         "peak_bytes": plan.peak_bytes,

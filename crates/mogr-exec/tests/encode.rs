@@ -36,6 +36,7 @@ fn output(format: OutputFormat, width: u32, height: u32, frames: u32) -> OutputP
         height,
         frames,
         quality: Some(85),
+        lossless: false,
         progressive: false,
         strip: false,
         size_limit: None,
@@ -661,6 +662,35 @@ fn webp_lossy_quality_orders_sizes_and_keeps_a_photo_above_37_db_at_90() {
         sizes.push(webp.len());
     }
     assert!(sizes[0] < sizes[1] && sizes[1] < sizes[2], "sizes {sizes:?}");
+}
+
+#[test]
+fn lossless_webp_gives_back_every_byte() {
+    // Noise in every channel, every alpha value (the RGB under alpha 0 included), and a photo.
+    for frame in [noise_with_alpha(67, 45, 7), photo()] {
+        let picture = still(frame.clone());
+        let output = OutputPlan { lossless: true, quality: None, ..still_output(OutputFormat::Webp, &picture, 80) };
+        let webp = encode(&picture, &output).unwrap();
+        assert_eq!(fourccs(&webp).last().map(String::as_str), Some("VP8L"), "{:?}", fourccs(&webp));
+        let (w, h, decoded) = decode(&webp);
+        assert_eq!((w, h), (frame.width, frame.height));
+        assert!(decoded == frame.pixels, "{}x{}: pixels differ", frame.width, frame.height);
+    }
+    // Animations, decoded by libwebp (image-webp's blending of sub-frames is off by one in
+    // places, so it cannot judge exactness).
+    let picture = animation(&[100, 50, 250], Some(0));
+    let output = OutputPlan { lossless: true, quality: None, ..animation_output(OutputFormat::Webp, &picture) };
+    let webp = encode(&picture, &output).unwrap();
+    let decoded = webp::AnimDecoder::new(&webp).decode().unwrap();
+    assert_eq!(decoded.len(), picture.frames.len());
+    for (index, want) in picture.frames.iter().enumerate() {
+        let got = decoded.get_frame(index).unwrap();
+        let rgba: Vec<u8> = match got.get_layout() {
+            webp::PixelLayout::Rgba => got.get_image().to_vec(),
+            webp::PixelLayout::Rgb => got.get_image().chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
+        };
+        assert!(rgba == want.pixels, "animated lossless frame {index} differs");
+    }
 }
 
 #[test]

@@ -156,6 +156,34 @@ fn quality_follows_the_input() {
 }
 
 #[test]
+fn a_lossless_webp_stays_lossless_until_a_rule_sets_a_quality() {
+    let mut lossless = probe(ImageFormat::Webp, 400, 300);
+    lossless.webp_lossless = true;
+    let plan = planned(&lossless, "imageMogr2/thumbnail/200x");
+    assert_eq!((plan.output().lossless, plan.output().quality), (true, None));
+    // Through a pipeline of WebP stages.
+    assert!(planned(&lossless, "imageMogr2/rotate/90|imageMogr2/thumbnail/100x").output().lossless);
+    // A quality rule anywhere in the stage asks for lossy output, as does any later stage's.
+    for rule in [
+        "imageMogr2/thumbnail/200x/quality/80",
+        "imageMogr2/rquality/90",
+        "imageMogr2/lquality/50",
+        "imageMogr2/thumbnail/200x|imageMogr2/quality/70",
+    ] {
+        let output = planned(&lossless, rule).output();
+        assert!(!output.lossless && output.quality.is_some(), "{rule}");
+    }
+    // Another format in between ends it: the PNG's pixels become a lossy WebP, as CI does.
+    assert!(!planned(&lossless, "imageMogr2/format/png|imageMogr2/format/webp").output().lossless);
+    assert!(!planned(&lossless, "imageMogr2/format/jpg").output().lossless);
+    // Lossy WebP, PNG and GIF inputs become lossy WebP.
+    for input in [probe(ImageFormat::Webp, 40, 30), probe(ImageFormat::Png, 40, 30), probe(ImageFormat::Gif, 40, 30)] {
+        let output = planned(&input, "imageMogr2/format/webp").output();
+        assert!(!output.lossless && output.quality.is_some(), "{:?}", input.format);
+    }
+}
+
+#[test]
 fn jpeg_shrink_on_load_covers_the_first_resize() {
     let jpeg = probe(ImageFormat::Jpeg, 4032, 3024);
     let shrink = |rule: &str| planned(&jpeg, rule).input.shrink_on_load;

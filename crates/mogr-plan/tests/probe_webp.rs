@@ -54,6 +54,9 @@ fn every_corpus_webp_matches_the_manifest() {
         if !p.is_animated() {
             assert_eq!(p.loop_count, None, "{f}");
         }
+        // "WebP (lossless)" rows and animations called lossless are VP8L throughout.
+        let lossless = e.format.contains("lossless") || e.property.contains("animated lossless");
+        assert_eq!(p.webp_lossless, lossless, "{f}: lossless");
     }
 }
 

@@ -36,6 +36,7 @@ fn jpeg(width: u32, height: u32, orientation: u16) -> Vec<u8> {
         height,
         frames: 1,
         quality: Some(80),
+        lossless: false,
         progressive: false,
         strip: false,
         size_limit: None,

@@ -14,7 +14,7 @@
 //!                  size-limit: size_limit.rs searches the highest quality that fits
 //!   png   png.rs   image's PngEncoder (fast deflate), RGB/grey when opaque, iCCP, eXIf, iTXt XMP
 //!   gif   gif.rs   image's GifEncoder (exact palette ≤ 256 colours, else NeuQuant), delays, loop
-//!   webp  webp.rs  libwebp lossy (alpha kept), AnimEncoder for animations;
+//!   webp  webp.rs  libwebp lossy (alpha kept), lossless when the plan says, AnimEncoder for animations;
 //!                  webp_mux.rs adds ICCP/EXIF/XMP chunks and fixes the last frame's duration
 //!   bmp   bmp.rs   image's BmpEncoder: 24-bit when opaque, else 32-bit
 //!   avif  heif.rs  libheif with libaom (AV1), alpha kept, ICC/EXIF/XMP
@@ -78,7 +78,10 @@ pub fn encode_with(picture: &Picture, output: &OutputPlan, options: &EncodeOptio
         OutputFormat::Png => png::encode(still(picture)?, &kept),
         OutputFormat::Bmp => bmp::encode(still(picture)?),
         OutputFormat::Gif => gif::encode(&picture.frames, picture.loop_count),
-        OutputFormat::Webp => webp::encode(&picture.frames, picture.loop_count, quality(output), &kept),
+        OutputFormat::Webp => {
+            let coding = if output.lossless { webp::Coding::Lossless } else { webp::Coding::Lossy(quality(output)) };
+            webp::encode(&picture.frames, picture.loop_count, coding, &kept)
+        }
         OutputFormat::Avif | OutputFormat::Heif | OutputFormat::Heic => {
             heif::encode(still(picture)?, output.format, quality(output), &kept)
         }

@@ -1,15 +1,16 @@
 //! WebP, still or animated, through libwebp (the `webp` crate).
 //!
 //! ```text
-//! one frame ──libwebp lossy at quality (alpha kept, compressed losslessly)──┐
-//! frames ──AnimEncoder: lossy frames at their start times, loop count──────┤
+//! one frame ──libwebp VP8 at quality (alpha compressed losslessly), or VP8L──┐
+//! frames ──AnimEncoder: frames so coded at their start times, loop count────┤
 //!          ──webp_mux: the last frame's duration fixed──────────────────────┤
 //!                                         ──webp_mux: ICCP, EXIF, XMP chunks┴──▶ bytes
 //! ```
 //!
 //! - **Quality** is libwebp's lossy quality (0-100, here 1-100); alpha, when some pixel is not
 //!   opaque, is kept at libwebp's default alpha quality (100, lossless); an opaque picture
-//!   gets no alpha channel.
+//!   gets no alpha channel. **Lossless** ([`Coding::Lossless`], when the plan says: a lossless
+//!   WebP input and no quality rule) writes VP8L, every pixel exact.
 //! - **Animation**: libwebp's animation encoder, which writes sub-rectangles of what changed
 //!   and merges a frame identical to the one before into it (the animation looks and lasts
 //!   the same, with fewer ANMF chunks). Delays above 16777215 ms (the 24-bit field) are
@@ -33,7 +34,7 @@ const MAX_SIDE: u32 = 16383;
 pub(super) fn encode(
     frames: &[Frame],
     loop_count: Option<u32>,
-    quality: u8,
+    coding: Coding,
     kept: &Kept<'_>,
 ) -> Result<Vec<u8>, ExecError> {
     let first = frames.first().ok_or_else(|| ExecError::Internal("no frame to encode".into()))?;
@@ -43,7 +44,7 @@ pub(super) fn encode(
             first.width, first.height
         )));
     }
-    let config = lossy_config(quality)?;
+    let config = config(coding)?;
     let bytes = match frames {
         [frame] => still(frame, &config)?,
         _ => animation(frames, loop_count, &config)?,
@@ -52,11 +53,30 @@ pub(super) fn encode(
     add_metadata(bytes, first.width, first.height, &metadata)
 }
 
-/// libwebp's default configuration, lossy at `quality`.
-fn lossy_config(quality: u8) -> Result<WebPConfig, ExecError> {
+/// How the pixels are compressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Coding {
+    /// VP8 at a quality 1-100 (alpha, if any, in a lossless ALPH chunk).
+    Lossy(u8),
+    /// VP8L: every pixel kept exactly (RGB under fully transparent pixels included).
+    Lossless,
+}
+
+/// libwebp's default configuration for `coding`. Lossless uses libwebp's default effort
+/// (quality 75, method 4: cwebp's `-lossless` default) and keeps the RGB of transparent
+/// pixels (`exact`), so a lossless round trip gives back every byte.
+fn config(coding: Coding) -> Result<WebPConfig, ExecError> {
     let mut config = WebPConfig::new().map_err(|()| webp_error("libwebp refused its default configuration"))?;
-    config.lossless = 0;
-    config.quality = f32::from(quality.clamp(1, 100));
+    match coding {
+        Coding::Lossy(quality) => {
+            config.lossless = 0;
+            config.quality = f32::from(quality.clamp(1, 100));
+        }
+        Coding::Lossless => {
+            config.lossless = 1;
+            config.exact = 1;
+        }
+    }
     Ok(config)
 }
 

@@ -84,6 +84,7 @@ impl InputPlan {
             height: self.height,
             frames: self.frames,
             quality: self.quality,
+            lossless: false,
             progressive: false,
             strip: false,
             size_limit: None,
@@ -113,8 +114,11 @@ pub struct OutputPlan {
     pub height: u32,
     /// Frames written (1 for formats without animation).
     pub frames: u32,
-    /// Encoder quality 0-100 for lossy formats.
+    /// Encoder quality 0-100 for lossy formats (`None` when `lossless`).
     pub quality: Option<u8>,
+    /// WebP written lossless: the input was a lossless WebP and no rule set a quality (WebP
+    /// output inherits the input's quality, and a lossless input has no loss to inherit).
+    pub lossless: bool,
     /// Progressive JPEG (`interlace/1`).
     pub progressive: bool,
     /// Drop metadata (`strip`).

@@ -25,6 +25,8 @@ pub(crate) struct Canvas {
     frames: u32,
     format: OutputFormat,
     quality: Option<u8>,
+    /// The pixels are still exactly a lossless WebP input's (see [`OutputPlan::lossless`]).
+    lossless: bool,
     /// The EXIF orientation still to apply (`TopLeft` once applied or stripped).
     orientation: Orientation,
 }
@@ -39,6 +41,7 @@ impl Canvas {
             frames: probe.frames.max(1),
             format: OutputFormat::from_input(probe.format),
             quality: probe.jpeg_quality,
+            lossless: probe.webp_lossless,
             orientation: probe.orientation,
         }
     }
@@ -65,6 +68,7 @@ impl Canvas {
             height: self.height,
             frames: self.frames,
             quality,
+            lossless: false,
             progressive: false,
             strip: false,
             size_limit: None,
@@ -135,14 +139,17 @@ fn frames_kept(frames: u32, format: OutputFormat, cgif: Option<u8>) -> u32 {
 
 /// The encoding of an `imageMogr2` stage's result; updates what the next stage starts from.
 fn encode(options: &OutputOptions, format: OutputFormat, canvas: &mut Canvas) -> OutputPlan {
-    let quality =
-        format.is_lossy().then(|| resolve_quality(canvas.quality, options.quality, options.rquality, options.lquality));
+    let quality_rule = options.quality.is_some() || options.rquality.is_some() || options.lquality.is_some();
+    let lossless = format == OutputFormat::Webp && canvas.lossless && !quality_rule;
+    let quality = (format.is_lossy() && !lossless)
+        .then(|| resolve_quality(canvas.quality, options.quality, options.rquality, options.lquality));
     let size_limit = options
         .size_limit
         .filter(|_| format == OutputFormat::Jpeg)
         .map(|l| SizeLimitPlan { bytes: l.bytes(), keep_smaller_input: l.keep_smaller_input });
     let output = OutputPlan {
         progressive: format == OutputFormat::Jpeg && options.interlace == Some(true),
+        lossless,
         strip: options.strip,
         size_limit,
         ..canvas.output(format, quality)
@@ -152,6 +159,7 @@ fn encode(options: &OutputOptions, format: OutputFormat, canvas: &mut Canvas) ->
     }
     canvas.format = format;
     canvas.quality = quality;
+    canvas.lossless = lossless;
     output
 }
 

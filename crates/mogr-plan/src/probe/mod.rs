@@ -226,6 +226,8 @@ pub struct Probe {
     /// coded one, `(left, top)`, so a decoder can crop it itself. `None` for other formats,
     /// when nothing is cropped, or when a transform comes first (the codec library crops).
     pub aperture_origin: Option<(u32, u32)>,
+    /// WebP: every image chunk is lossless (`VP8L`), so the picture was stored exactly.
+    pub webp_lossless: bool,
     /// JPEG: the quality (0-100) estimated from the quantisation tables.
     pub jpeg_quality: Option<u8>,
     /// Progressive JPEG or interlaced PNG/GIF.
@@ -252,6 +254,7 @@ impl Probe {
             orientation: Orientation::TopLeft,
             transform: Orientation::TopLeft,
             aperture_origin: None,
+            webp_lossless: false,
             jpeg_quality: None,
             progressive: false,
             byte_len: 0,

@@ -171,6 +171,7 @@ fn lossless(payload: &[u8]) -> Result<Probe, ProbeError> {
     let height = ((bits >> 14) & 0x3fff) + 1;
     let mut probe = Probe::new(ImageFormat::Webp, width, height);
     probe.has_alpha = (bits >> 28) & 1 == 1;
+    probe.webp_lossless = true;
     Ok(probe)
 }
 
@@ -191,10 +192,19 @@ fn extended(payload: &[u8], mut chunks: Chunks<'_>) -> Result<Probe, ProbeError>
 
     let mut frames: u32 = 0;
     let mut has_image = false;
+    // Codings seen: (any VP8L, any VP8) over the still image or every frame.
+    let (mut lossless, mut lossy) = (false, false);
     // Each turn consumes at least one 8-byte chunk header, so the walk is bounded by the data.
     while let Some(chunk) = chunks.next()? {
         match &chunk.fourcc {
-            b"ANMF" => frames = frames.saturating_add(1),
+            b"ANMF" => {
+                frames = frames.saturating_add(1);
+                match frame_coding(chunk.payload) {
+                    Some(true) => lossless = true,
+                    Some(false) => lossy = true,
+                    None => {}
+                }
+            }
             b"ANIM" => {
                 let mut r = Reader::new(chunk.payload, "WebP ANIM chunk");
                 r.skip(4)?;
@@ -208,11 +218,13 @@ fn extended(payload: &[u8], mut chunks: Chunks<'_>) -> Result<Probe, ProbeError>
                     probe.orientation = orientation;
                 }
             }
-            b"VP8 " | b"VP8L" => has_image = true,
+            b"VP8 " => (has_image, lossy) = (true, true),
+            b"VP8L" => (has_image, lossless) = (true, true),
             _ => {}
         }
     }
 
+    probe.webp_lossless = lossless && !lossy;
     if animated {
         if frames == 0 {
             return Err(ProbeError::Malformed { what: "animated WebP has no ANMF frame" });
@@ -225,6 +237,24 @@ fn extended(payload: &[u8], mut chunks: Chunks<'_>) -> Result<Probe, ProbeError>
         }
     }
     Ok(probe)
+}
+
+/// Whether an `ANMF` frame is coded lossless (`VP8L`) or lossy (`VP8 `); `None` when its
+/// frame data cannot be read (the decoder judges it).
+///
+/// `ANMF payload = x:u24 y:u24 (width-1):u24 (height-1):u24 duration:u24 flags:u8`, then the
+/// frame's chunks: an optional `ALPH` and one `VP8 ` or `VP8L` (unknown chunks skipped).
+fn frame_coding(payload: &[u8]) -> Option<bool> {
+    let data = payload.get(16..)?;
+    let mut chunks = Chunks { r: Reader::new(data, "WebP ANMF frame"), riff_end: data.len() };
+    while let Ok(Some(chunk)) = chunks.next() {
+        match &chunk.fourcc {
+            b"VP8L" => return Some(true),
+            b"VP8 " => return Some(false),
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
