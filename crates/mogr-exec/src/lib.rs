@@ -10,6 +10,7 @@
 //! - [`decode`]: bytes to a [`Picture`] of RGBA8 frames at the size the plan decided (JPEG
 //!   through libjpeg-turbo with DCT-domain shrink-on-load; PNG/APNG, GIF, WebP, BMP, TIFF).
 //! - [`ops`]: one function per resolved [`Step`](mogr_plan::Step), frame in, frame out.
+//! - [`inspect`]: `ci-process=ImageInspect`, from the bytes alone.
 //! - [`encode`]: a [`Picture`] to bytes in the plan's output format and quality, metadata
 //!   written back unless `strip`.
 //! - [`execute`]: the executor that runs a [`Plan`](mogr_plan::Plan) end to end; an
@@ -21,6 +22,7 @@ pub mod decode;
 pub mod encode;
 mod error;
 mod execute;
+pub mod inspect;
 pub mod ops;
 pub mod picture;
 mod report;

@@ -7,7 +7,9 @@
 //! - `imageAve`: `{"RGB":"0xRRGGBB"}`, the mean colour of the first frame, each pixel
 //!   weighted by its alpha (transparent pixels do not count; a fully transparent frame
 //!   averages its colour channels unweighted).
-//! - `exif`, `ci-process=ImageInspect`, `watermark/4`: not in this build yet.
+//! - `ci-process=ImageInspect`: see [`crate::inspect`] (the facade also answers it for files
+//!   that are not images).
+//! - `exif`, `watermark/4`: not in this build yet.
 
 use md5::{Digest, Md5};
 use mogr_plan::Probe;
@@ -23,6 +25,7 @@ pub(crate) fn on_input(report: &Report, data: &[u8], probe: &Probe, output: &Out
             let (width, height) = probe.decoded_size();
             Ok(image_info(probe.format.name(), width, height, data, probe.frames, output))
         }
+        Report::ImageInspect => Ok(json_output(&crate::inspect::report(data, Some(probe.format)), output)),
         other => Err(not_yet(other)),
     }
 }

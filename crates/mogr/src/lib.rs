@@ -236,7 +236,12 @@ fn run(
     execute: impl FnOnce(&plan::Plan, &plan::Probe) -> Result<exec::Output, exec::ExecError>,
 ) -> Result<Response, Error> {
     let pipeline = parse(rule)?;
-    let probe = plan::probe(image)?;
+    let probe = match plan::probe(image) {
+        Err(_) if matches!(pipeline.stages.as_slice(), [syntax::Stage::ImageInspect]) => {
+            return inspect_non_image(image, limits);
+        }
+        probe => probe?,
+    };
     let plan = plan::plan(&pipeline, &probe, limits)?;
     let output = execute(&plan, &probe)?;
     Ok(Response {
@@ -247,6 +252,17 @@ fn run(
         height: output.height,
         frames: output.frames,
     })
+}
+
+/// `ci-process=ImageInspect` on bytes that are not an image mogr reads: a transport stream
+/// renamed `.png` is exactly what it looks for. The input size limit still applies.
+fn inspect_non_image(image: &[u8], limits: &plan::Limits) -> Result<Response, Error> {
+    let bytes = u64::try_from(image.len()).unwrap_or(u64::MAX);
+    if let Some(limit) = limits.max_input_bytes.filter(|&limit| bytes > limit) {
+        return Err(plan::PlanError::InputTooLarge { bytes, limit }.into());
+    }
+    let body = exec::inspect::report(image, None).to_string().into_bytes();
+    Ok(Response { body, mime_type: "application/json", format: None, width: 0, height: 0, frames: 0 })
 }
 
 /// Parses a rule, probes `image` and plans the one for the other, all from headers alone
