@@ -242,6 +242,7 @@ fn output(format: OutputFormat, frame: &Frame, quality: u8) -> OutputPlan {
         height: frame.height,
         frames: 1,
         quality: Some(quality),
+        lossless: false,
         progressive: false,
         strip: false,
         size_limit: None,
