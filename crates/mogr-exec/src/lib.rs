@@ -22,6 +22,7 @@ pub mod decode;
 pub mod encode;
 mod error;
 mod execute;
+mod exif_report;
 pub mod inspect;
 pub mod ops;
 pub mod picture;

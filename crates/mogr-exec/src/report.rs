@@ -9,7 +9,9 @@
 //!   averages its colour channels unweighted).
 //! - `ci-process=ImageInspect`: see [`crate::inspect`] (the facade also answers it for files
 //!   that are not images).
-//! - `exif`, `watermark/4`: not in this build yet.
+//! - `exif`: see `exif_report.rs`; on the input from its bytes alone, after other stages on
+//!   the encoded result (so `strip|exif` answers "no exif data").
+//! - `watermark/4`: not in this build yet.
 
 use md5::{Digest, Md5};
 use mogr_plan::Probe;
@@ -26,6 +28,7 @@ pub(crate) fn on_input(report: &Report, data: &[u8], probe: &Probe, output: &Out
             Ok(image_info(probe.format.name(), width, height, data, probe.frames, output))
         }
         Report::ImageInspect => Ok(json_output(&crate::inspect::report(data, Some(probe.format)), output)),
+        Report::Exif => Ok(json_output(&crate::exif_report::report(data), output)),
         other => Err(not_yet(other)),
     }
 }
@@ -56,6 +59,7 @@ pub(crate) fn on_encoded(
             Ok(image_info(format_name(before.format), before.width, before.height, encoded, before.frames, before))
         }
         Report::ImageAve => Ok(image_ave(picture, before)),
+        Report::Exif => Ok(json_output(&crate::exif_report::report(encoded), before)),
         other => Err(not_yet(other)),
     }
 }
