@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! frames (RGBA) ──per frame: palette (exact when ≤ 256 colours, else NeuQuant at speed 10),
-//!   fully transparent pixels → the transparent index, delay in centiseconds──▶
+//!   alpha < 128 → the transparent index, delay in centiseconds──▶
 //!   GIF89a, full-canvas frames, NETSCAPE2.0 loop block as the loop count says
 //! ```
 //!
@@ -10,9 +10,11 @@
 //!   exactly; beyond that NeuQuant (the `color_quant` crate) picks 256, at sampling speed 10
 //!   (the `gif` crate's recommended balance; speed 1 costs several times the CPU for a
 //!   palette that differs in a few entries).
-//! - **Transparency**: a pixel with alpha 0 becomes the transparent index; every other pixel
-//!   is written opaque with its colour (GIF has one bit of alpha; the colour of a half
-//!   transparent pixel is the better guess of what it shows).
+//! - **Transparency**: GIF has one bit of alpha, cut at one half: a pixel with alpha below
+//!   128 becomes the transparent index, every other pixel is written opaque with its colour.
+//!   (Writing every pixel with some alpha opaque, as this module once did, turned the faint
+//!   edges a resize leaves around a transparent shape into dark outlines: found by the
+//!   ImageMagick reference tests.)
 //! - **Delays**: GIF counts centiseconds; `delay_ms` is rounded to the nearest (5 ms rounds
 //!   up), a positive delay below 5 ms becomes 1 cs rather than 0, and delays above 655.35 s
 //!   are capped.
@@ -47,7 +49,17 @@ pub(super) fn encode(frames: &[Frame], loop_count: Option<u32>) -> Result<Vec<u8
 
 /// One frame as the `image` crate's animation frame, its delay in whole centiseconds.
 fn animation_frame(frame: &Frame) -> Result<image::Frame, ExecError> {
-    let image = RgbaImage::from_raw(frame.width, frame.height, copy(&frame.pixels)?)
+    let mut pixels = copy(&frame.pixels)?;
+    for pixel in pixels.chunks_exact_mut(4) {
+        // One bit of alpha, cut at one half; transparent pixels all black, so their colours
+        // take no palette entries.
+        if pixel[3] < 128 {
+            pixel.copy_from_slice(&[0, 0, 0, 0]);
+        } else {
+            pixel[3] = 255;
+        }
+    }
+    let image = RgbaImage::from_raw(frame.width, frame.height, pixels)
         .ok_or_else(|| ExecError::Internal("a frame's pixels do not match its size".into()))?;
     let delay_ms = u32::from(centiseconds(frame.delay_ms)) * 10;
     Ok(image::Frame::from_parts(image, 0, 0, Delay::from_numer_denom_ms(delay_ms, 1)))
