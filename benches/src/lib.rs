@@ -5,6 +5,7 @@
 //! exact workload that produced it.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 /// A mix of typical rules, as image servers see them: thumbnails, crops, format and quality
 /// changes, watermarks, pipelines, percent-encoded and signed queries.

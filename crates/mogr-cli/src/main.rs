@@ -6,6 +6,8 @@
 //! headers alone, what processing would produce, as JSON. `mogr process INPUT RULE -o OUTPUT`
 //! (`-o -` for stdout) writes the result; `mogr info INPUT` prints `imageInfo`.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

@@ -22,6 +22,7 @@
 //! sides) live here; checks that need only the rule string live in `mogr-syntax`.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod limits;
 pub mod plan;
