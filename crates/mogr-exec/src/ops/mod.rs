@@ -14,6 +14,7 @@
 //! | `tone` | `Bright`, `Contrast` (lookup tables), `Grayscale` (BT.601 luma) |
 //! | `blur` | `Blur`: separable Gaussian in fixed point on premultiplied alpha |
 //! | `sharpen` | `Sharpen`: unsharp mask over the Gaussian of `blur` |
+//! | `isa` | the instruction sets of the SIMD kernels (`blur`, `sharpen`, `tone`) and their detection |
 //!
 //! Steps that are not per-frame pixel work answer [`ExecError::Unsupported`]: `ReduceFrames`
 //! (the executor drops frames), `Watermark` and `FaceCrop` (not implemented yet).
@@ -27,12 +28,17 @@
 //!   splits rows its own way inside fast_image_resize. Every output pixel is computed by the
 //!   same arithmetic whichever stripe or thread it falls in, so the output bytes do not
 //!   depend on the number of threads (a test compares pools of 1 and 2 threads).
+//! - Kernels where SIMD pays (`blur`, `sharpen`, bright and grayscale in `tone`) have a
+//!   scalar twin and SSE4.1/AVX2 versions that give the same bytes (integer arithmetic, tested
+//!   for every SIMD tail); [`apply`] runs the best the CPU has (see `isa`). Contrast and
+//!   `mask` stay scalar; their module docs give the measurements.
 //! - Buffers are allocated once per frame (or once per stripe for scratch rows), fallibly
 //!   (except fast_image_resize's own scratch, which it allocates itself); nothing is
 //!   allocated per pixel.
 
 mod blur;
 pub(crate) mod geometry;
+mod isa;
 mod mask;
 mod resize;
 mod rotate;
@@ -45,13 +51,23 @@ use rayon::prelude::*;
 use crate::picture::CHANNELS;
 use crate::{ExecError, Frame};
 
+#[doc(hidden)]
+pub use isa::Isa;
+
 /// Rows per parallel task. Fixed, so that how work is split never depends on the thread count.
 const STRIPE_ROWS: usize = 32;
 
 /// Applies `step` to one frame: a new frame of exactly the size the step states.
 pub fn apply(step: &Step, frame: &Frame) -> Result<Frame, ExecError> {
+    apply_with(step, frame, Isa::best())
+}
+
+/// [`apply`] with the SIMD kernels of `isa` (for tests and benches; an instruction set the CPU
+/// lacks falls back to the scalar kernels). The output bytes are the same for every `isa`.
+#[doc(hidden)]
+pub fn apply_with(step: &Step, frame: &Frame, isa: Isa) -> Result<Frame, ExecError> {
     check_frame(frame)?;
-    let mut out = run(step, frame)?;
+    let mut out = run(step, frame, isa)?;
     let expected = step.size_after((frame.width, frame.height));
     if (out.width, out.height) != expected {
         return Err(ExecError::Internal(format!(
@@ -64,7 +80,7 @@ pub fn apply(step: &Step, frame: &Frame) -> Result<Frame, ExecError> {
 }
 
 /// Dispatches a step to its kernel.
-fn run(step: &Step, frame: &Frame) -> Result<Frame, ExecError> {
+fn run(step: &Step, frame: &Frame, isa: Isa) -> Result<Frame, ExecError> {
     match *step {
         Step::Resize { width, height } => resize::resize(frame, width, height),
         Step::Crop(rect) => geometry::crop(frame, rect),
@@ -76,11 +92,11 @@ fn run(step: &Step, frame: &Frame) -> Result<Frame, ExecError> {
         }
         Step::Circle { rect, radius } => mask::circle(frame, rect, radius),
         Step::RoundCorners { radius } => mask::round_corners(frame, radius),
-        Step::Bright { amount } => tone::bright(frame, amount),
+        Step::Bright { amount } => tone::bright(frame, amount, isa),
         Step::Contrast { amount } => tone::contrast(frame, amount),
-        Step::Grayscale => tone::grayscale(frame),
-        Step::Blur { radius, sigma } => blur::blur(frame, radius, sigma),
-        Step::Sharpen { amount } => sharpen::sharpen(frame, amount),
+        Step::Grayscale => tone::grayscale(frame, isa),
+        Step::Blur { radius, sigma } => blur::blur(frame, radius, sigma, isa),
+        Step::Sharpen { amount } => sharpen::sharpen(frame, amount, isa),
         Step::ReduceFrames { .. } => {
             Err(ExecError::Unsupported("dropping frames is the executor's work, not a per-frame step".into()))
         }

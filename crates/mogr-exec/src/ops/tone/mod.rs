@@ -13,16 +13,43 @@
 //!   `(299·R + 587·G + 114·B + 500) / 1000`, written to R, G and B.
 //!
 //! Bright and contrast build a 256-entry lookup table once and map every channel through it.
+//!
+//! This file owns the steps, the tables and the dispatch on [`Isa`]; `native.rs` is the scalar
+//! twin (table lookups, the integer luma); `sse4.rs` and `avx2.rs` compute the same bytes for
+//! bright (its table is exactly a saturating add or subtract of the offset, `paddusb` and
+//! `psubusb`) and grayscale (see there for the exact division by 1000). Contrast stays a
+//! scalar table lookup: its table is no simple arithmetic, and a 256-entry byte table in
+//! SSE4/AVX2 takes 16 shuffles, compares and blends per vector, about what the scalar lookup
+//! costs per byte (measured on one thread: contrast 910 MP/s on a 1 MP frame; on a 12 MP frame
+//! 290 MP/s where a plain copy of the frame, which bounds every step that writes a new frame,
+//! runs at 350 MP/s). Data flow: source rows ──per pixel──▶ output rows, stripes of rows in
+//! parallel.
 
-use super::{div_round, map_rows, to_u8};
-use crate::picture::CHANNELS;
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+mod native;
+#[cfg(target_arch = "x86_64")]
+mod sse4;
+#[cfg(test)]
+mod tests;
+
+use super::{Isa, div_round, map_rows, to_u8};
 use crate::{ExecError, Frame};
 
 /// Adds `round(255·amount/100)` to every colour channel.
-pub(super) fn bright(frame: &Frame, amount: i8) -> Result<Frame, ExecError> {
+pub(super) fn bright(frame: &Frame, amount: i8, isa: Isa) -> Result<Frame, ExecError> {
     let offset = div_round(255 * i32::from(amount), 100);
     let table = lookup_table(|c| f64::from(i32::from(c) + offset));
-    map_colours(frame, &table)
+    map_rows(frame, |_, source, row| {
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => avx2::bright_row(source, row, offset, &table),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse4 => sse4::bright_row(source, row, offset, &table),
+            _ => native::map_row(source, row, &table),
+        }
+        Ok(())
+    })
 }
 
 /// Stretches (or flattens) every colour channel about the mid-grey.
@@ -33,13 +60,14 @@ pub(super) fn contrast(frame: &Frame, amount: i8) -> Result<Frame, ExecError> {
 }
 
 /// Replaces R, G and B by their BT.601 luma.
-pub(super) fn grayscale(frame: &Frame) -> Result<Frame, ExecError> {
+pub(super) fn grayscale(frame: &Frame, isa: Isa) -> Result<Frame, ExecError> {
     map_rows(frame, |_, source, row| {
-        for (to, from) in row.chunks_exact_mut(CHANNELS).zip(source.chunks_exact(CHANNELS)) {
-            if let [r, g, b, a] = *from {
-                let luma = ((299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b) + 500) / 1000) as u8;
-                to.copy_from_slice(&[luma, luma, luma, a]);
-            }
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => avx2::grayscale_row(source, row),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse4 => sse4::grayscale_row(source, row),
+            _ => native::grayscale_row(source, row),
         }
         Ok(())
     })
@@ -57,11 +85,7 @@ fn lookup_table(f: impl Fn(u8) -> f64) -> [u8; 256] {
 /// Maps R, G and B of every pixel through `table`; alpha is copied.
 fn map_colours(frame: &Frame, table: &[u8; 256]) -> Result<Frame, ExecError> {
     map_rows(frame, |_, source, row| {
-        for (to, from) in row.chunks_exact_mut(CHANNELS).zip(source.chunks_exact(CHANNELS)) {
-            if let [r, g, b, a] = *from {
-                to.copy_from_slice(&[table[usize::from(r)], table[usize::from(g)], table[usize::from(b)], a]);
-            }
-        }
+        native::map_row(source, row, table);
         Ok(())
     })
 }
