@@ -2,10 +2,10 @@
 //! (4000×3000) and a 1 MP (1000×1000) frame.
 //!
 //! - `simd_<size>/<step>/<isa>`: the steps whose kernels have SIMD twins (blur, sharpen,
-//!   grayscale, bright), once per instruction set this CPU runs (`native`, `sse4`, `avx2`), through
+//!   grayscale, bright, rotation), once per instruction set this CPU runs (`native`, `sse4`, `avx2`), through
 //!   `mogr_exec::ops::apply_with` (every ISA gives the same bytes). `blur_8x5_alpha` runs on
 //!   a frame with transparency (the `f64` unpremultiply path); the others on an opaque one.
-//! - `scalar_<size>/<step>`: the steps kept scalar (contrast's table, masks, rotation) and
+//! - `scalar_<size>/<step>`: the steps kept scalar (contrast's table, masks) and
 //!   `copy` (a full-frame crop: allocating and writing the output frame, the floor of every
 //!   step), the measurements behind that choice.
 //!
@@ -58,6 +58,8 @@ fn simd(c: &mut Criterion) {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
     for (label, (w, h)) in SIZES {
         let (opaque, transparent) = (photo(w, h, false), photo(w, h, true));
+        let (width, height) = rotated((w, h), 30);
+        let rotate_30 = Step::Rotate { degrees: 30, width, height, background: Rgb { r: 255, g: 255, b: 255 } };
         let mut group = c.benchmark_group(format!("simd_{label}"));
         group.throughput(Throughput::Elements(u64::from(w) * u64::from(h)));
         group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
@@ -69,6 +71,7 @@ fn simd(c: &mut Criterion) {
             ("sharpen_70", Step::Sharpen { amount: 70 }, &opaque),
             ("grayscale", Step::Grayscale, &opaque),
             ("bright_70", Step::Bright { amount: 70 }, &opaque),
+            ("rotate_30", rotate_30, &opaque),
         ] {
             for isa in Isa::supported() {
                 group.bench_with_input(BenchmarkId::new(name, isa.name()), &isa, |b, &isa| {
@@ -88,7 +91,6 @@ fn scalar(c: &mut Criterion) {
         group.throughput(Throughput::Elements(u64::from(w) * u64::from(h)));
         group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
         let r = w.min(h) / 2;
-        let (rotated_width, rotated_height) = rotated((w, h), 30);
         for (name, step) in [
             ("copy", Step::Crop(Rect { x: 0, y: 0, width: w, height: h })),
             ("contrast_-50", Step::Contrast { amount: -50 }),
@@ -96,15 +98,6 @@ fn scalar(c: &mut Criterion) {
             (
                 "circle",
                 Step::Circle { rect: Rect { x: (w - 2 * r) / 2, y: 0, width: 2 * r, height: 2 * r }, radius: r },
-            ),
-            (
-                "rotate_30",
-                Step::Rotate {
-                    degrees: 30,
-                    width: rotated_width,
-                    height: rotated_height,
-                    background: Rgb { r: 255, g: 255, b: 255 },
-                },
             ),
         ] {
             group.bench_function(name, |b| {

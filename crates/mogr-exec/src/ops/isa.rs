@@ -1,9 +1,10 @@
 //! Instruction sets the pixel kernels are written for, and which one this CPU runs.
 //!
-//! A kernel that pays for SIMD is a directory (`blur/`, `sharpen/`, `tone/`) in the style of
+//! A kernel that pays for SIMD is a directory (`blur/`, `sharpen/`, `tone/`, `rotate/`) in the style of
 //! fast_image_resize: `mod.rs` holds the step logic and dispatches on an [`Isa`], `native.rs`
 //! is the scalar twin (the reference arithmetic, portable Rust), `sse4.rs` and `avx2.rs` do
-//! the same integer arithmetic bit for bit with `core::arch` intrinsics. Only those SIMD
+//! the same arithmetic bit for bit with `core::arch` intrinsics (integers, or for `rotate` the
+//! same `f64` operations in the same order). Only those SIMD
 //! files may use `unsafe` (the workspace denies it and every SIMD file allows it for itself);
 //! each of their entry points is a safe function that checks, at run time, that the CPU has
 //! the instruction set ([`Isa::is_supported`], which std caches) and that every slice is long

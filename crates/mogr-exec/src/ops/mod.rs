@@ -14,7 +14,7 @@
 //! | `tone` | `Bright`, `Contrast` (lookup tables), `Grayscale` (BT.601 luma) |
 //! | `blur` | `Blur`: separable Gaussian in fixed point on premultiplied alpha |
 //! | `sharpen` | `Sharpen`: unsharp mask over the Gaussian of `blur` |
-//! | `isa` | the instruction sets of the SIMD kernels (`blur`, `sharpen`, `tone`) and their detection |
+//! | `isa` | the instruction sets of the SIMD kernels (`blur`, `sharpen`, `tone`, `rotate`) and their detection |
 //!
 //! Steps that are not per-frame pixel work answer [`ExecError::Unsupported`]: `ReduceFrames`
 //! (the executor drops frames), `Watermark` and `FaceCrop` (not implemented yet).
@@ -28,10 +28,11 @@
 //!   splits rows its own way inside fast_image_resize. Every output pixel is computed by the
 //!   same arithmetic whichever stripe or thread it falls in, so the output bytes do not
 //!   depend on the number of threads (a test compares pools of 1 and 2 threads).
-//! - Kernels where SIMD pays (`blur`, `sharpen`, bright and grayscale in `tone`) have a
-//!   scalar twin and SSE4.1/AVX2 versions that give the same bytes (integer arithmetic, tested
-//!   for every SIMD tail); [`apply`] runs the best the CPU has (see `isa`). Contrast and
-//!   `mask` stay scalar; their module docs give the measurements.
+//! - Kernels where SIMD pays (`blur`, `sharpen`, bright and grayscale in `tone`, `rotate`)
+//!   have a scalar twin and SSE4.1/AVX2 versions that give the same bytes (integer arithmetic,
+//!   or the same `f64` operations in the same order; tested for every SIMD tail); [`apply`]
+//!   runs the best the CPU has (see `isa`). Contrast and `mask` stay scalar; their module docs
+//!   give the measurements.
 //! - Buffers are allocated once per frame (or once per stripe for scratch rows), fallibly
 //!   (except fast_image_resize's own scratch, which it allocates itself); nothing is
 //!   allocated per pixel.
@@ -88,7 +89,7 @@ fn run(step: &Step, frame: &Frame, isa: Isa) -> Result<Frame, ExecError> {
         Step::Flip { vertical } => geometry::flip(frame, vertical),
         Step::Orient { orientation } => geometry::orient(frame, orientation),
         Step::Rotate { degrees, width, height, background } => {
-            rotate::rotate(frame, degrees, (width, height), background)
+            rotate::rotate(frame, degrees, (width, height), background, isa)
         }
         Step::Circle { rect, radius } => mask::circle(frame, rect, radius),
         Step::RoundCorners { radius } => mask::round_corners(frame, radius),
