@@ -32,14 +32,20 @@ impl Isa {
     /// Every instruction set, from the most portable to the widest.
     pub const ALL: [Isa; 3] = [Isa::Native, Isa::Sse4, Isa::Avx2];
 
-    /// Whether this CPU runs kernels written for `self` (std caches the detection).
+    /// Whether this CPU runs kernels written for `self` (std caches the detection). Every
+    /// feature the kernels' `#[target_feature]` implies is checked, not only the top one.
     pub fn is_supported(self) -> bool {
         match self {
             Isa::Native => true,
             #[cfg(target_arch = "x86_64")]
-            Isa::Sse4 => std::is_x86_feature_detected!("sse4.1"),
+            Isa::Sse4 => std::is_x86_feature_detected!("ssse3") && std::is_x86_feature_detected!("sse4.1"),
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => std::is_x86_feature_detected!("avx2"),
+            Isa::Avx2 => {
+                Isa::Sse4.is_supported()
+                    && std::is_x86_feature_detected!("sse4.2")
+                    && std::is_x86_feature_detected!("avx")
+                    && std::is_x86_feature_detected!("avx2")
+            }
             #[cfg(not(target_arch = "x86_64"))]
             Isa::Sse4 | Isa::Avx2 => false,
         }
