@@ -38,6 +38,7 @@ mod quality;
 use super::reader::Reader;
 use super::{ColorModel, ImageFormat, Orientation, Probe, ProbeError, exif};
 use quality::QuantTable;
+pub use quality::{STD_CHROMINANCE, STD_LUMINANCE};
 
 /// Start of image.
 const SOI: u8 = 0xD8;

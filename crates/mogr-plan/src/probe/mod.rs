@@ -22,6 +22,8 @@ mod svg;
 mod tiff;
 mod webp;
 
+pub use jpeg::{STD_CHROMINANCE, STD_LUMINANCE};
+
 use std::fmt;
 
 /// An input format mogr can probe.

@@ -23,8 +23,9 @@ pub(super) const NATURAL_ORDER: [u8; 64] = [
     47, 55, 62, 63,
 ];
 
-/// T.81 table K.1, the example luminance quantisation table (natural order).
-pub(super) const STD_LUMINANCE: [u16; 64] = [
+/// T.81 table K.1, the example luminance quantisation table (natural order): libjpeg scales it
+/// by quality, and the probe reads quality back from it (as does mogr's trellis JPEG encoder).
+pub const STD_LUMINANCE: [u16; 64] = [
     16, 11, 10, 16, 24, 40, 51, 61, //
     12, 12, 14, 19, 26, 58, 60, 55, //
     14, 13, 16, 24, 40, 57, 69, 56, //
@@ -36,7 +37,7 @@ pub(super) const STD_LUMINANCE: [u16; 64] = [
 ];
 
 /// T.81 table K.2, the example chrominance quantisation table (natural order).
-pub(super) const STD_CHROMINANCE: [u16; 64] = [
+pub const STD_CHROMINANCE: [u16; 64] = [
     17, 18, 24, 47, 99, 99, 99, 99, //
     18, 21, 26, 66, 99, 99, 99, 99, //
     24, 26, 56, 99, 99, 99, 99, 99, //
