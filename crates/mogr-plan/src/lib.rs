@@ -18,17 +18,22 @@
 //!   format and quality, shrink-on-load factor) and the predicted peak memory, so that every
 //!   limit is checked before allocation.
 //!
+//! - [`key`]: object keys and the URLs in rules that name them (watermark images), which
+//!   can never leave their bucket.
+//!
 //! Checks that need the image (offsets inside it, a radius under half the short side, output
 //! sides) live here; checks that need only the rule string live in `mogr-syntax`.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod key;
 pub mod limits;
 pub mod plan;
 pub mod probe;
 
+pub use key::{KeyError, ObjectKey, ObjectUrl};
 pub use limits::Limits;
 pub use mogr_syntax as syntax;
-pub use plan::{OutputFormat, Plan, PlanError, Step, plan};
+pub use plan::{OutputFormat, Plan, PlanError, Step, overlay_input, plan};
 pub use probe::{ColorModel, ImageFormat, Orientation, Probe, ProbeError, probe};

@@ -118,7 +118,14 @@ pub struct Rect {
 /// The spec's rules: at `center` both offsets are ignored, at `north`/`south` `dx` is, at
 /// `west`/`east` `dy` is. Offsets push the region away from the reference edge (towards the
 /// centre), as ImageMagick's `-gravity` does.
-pub fn place((iw, ih): Dims, (width, height): Dims, gravity: Gravity, dx: i64, dy: i64) -> Option<Rect> {
+pub fn place(image: Dims, (width, height): Dims, gravity: Gravity, dx: i64, dy: i64) -> Option<Rect> {
+    let (x, y) = anchor(image, (width, height), gravity, dx, dy);
+    clip((i64::from(image.0), i64::from(image.1)), x, y, i64::from(width), i64::from(height))
+}
+
+/// The top-left corner of the `width`×`height` region that [`place`] places, before clipping:
+/// it may lie outside the image.
+pub fn anchor((iw, ih): Dims, (width, height): Dims, gravity: Gravity, dx: i64, dy: i64) -> (i64, i64) {
     let (iw, ih, w, h) = (i64::from(iw), i64::from(ih), i64::from(width), i64::from(height));
     let centred = |outer: i64, inner: i64| (outer - inner).div_euclid(2);
     let x = match gravity {
@@ -131,7 +138,7 @@ pub fn place((iw, ih): Dims, (width, height): Dims, gravity: Gravity, dx: i64, d
         Gravity::West | Gravity::Center | Gravity::East => centred(ih, h),
         Gravity::SouthWest | Gravity::South | Gravity::SouthEast => ih - h - dy,
     };
-    clip((iw, ih), x, y, w, h)
+    (x, y)
 }
 
 /// The part of the rectangle at (`x`, `y`) of size `w`×`h` that lies inside `iw`×`ih`.

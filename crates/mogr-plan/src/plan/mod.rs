@@ -22,6 +22,8 @@ use serde::Serialize;
 
 pub use self::geometry::Rect;
 pub use self::output::{DEFAULT_QUALITY, OutputFormat};
+pub use self::stages::object_url;
+use crate::key::KeyError;
 use crate::limits::{Limits, exceeds};
 use crate::probe::{ImageFormat, Orientation, Probe, ProbeError};
 
@@ -316,6 +318,9 @@ pub enum PlanError {
     /// A `style/<name>` stage reached the planner: styles are expanded by the engine
     /// (-60967 when the style does not exist).
     UnexpandedStyle(String),
+    /// An object URL in the rule (a watermark image's) is malformed or leaves the bucket
+    /// (-60955).
+    InvalidUrl(KeyError),
 }
 
 impl PlanError {
@@ -345,6 +350,7 @@ impl fmt::Display for PlanError {
             }
             PlanError::UnsupportedFormat(what) | PlanError::InvalidParameter(what) => f.write_str(what),
             PlanError::UnexpandedStyle(name) => write!(f, "style/{name} is not defined here"),
+            PlanError::InvalidUrl(e) => e.fmt(f),
         }
     }
 }
@@ -386,6 +392,31 @@ fn passthrough(probe: &Probe, error: PlanError) -> Plan {
         decode: false,
     };
     Plan { input, stages: Vec::new(), peak_bytes: probe.byte_len, ignored_error: Some(error) }
+}
+
+/// How to decode an image drawn onto another (a watermark image): within `limits`, a still
+/// image, every pixel at full size.
+pub fn overlay_input(probe: &Probe, limits: &Limits) -> Result<InputPlan, PlanError> {
+    check_input(probe, limits)?;
+    if probe.frames > 1 {
+        return Err(PlanError::InvalidParameter(format!(
+            "an animated image ({} frames) cannot be a watermark",
+            probe.frames
+        )));
+    }
+    let (width, height) = probe.decoded_size();
+    Ok(InputPlan {
+        format: probe.format,
+        width,
+        height,
+        frames: 1,
+        decode_frames: 1,
+        shrink_on_load: 1,
+        decode_width: width,
+        decode_height: height,
+        quality: probe.jpeg_quality,
+        decode: true,
+    })
 }
 
 fn plan_strictly(pipeline: &Pipeline, probe: &Probe, limits: &Limits) -> Result<Plan, PlanError> {

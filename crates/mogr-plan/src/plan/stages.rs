@@ -2,12 +2,14 @@
 //! input plan (shrink-on-load, frames to decode) and the predicted peak memory.
 
 use mogr_syntax::ast::{
-    CropSize, Flip, Gravity, Mogr2, Mogr2Op, OutputOptions, Rgb, Stage, Thumbnail, View2, Watermark,
+    BlindExtract, BlindMark, CropSize, Flip, Gravity, Mogr2, Mogr2Op, OutputOptions, Rgb, Stage, Thumbnail, View2,
+    Watermark,
 };
 
 use super::geometry::{self, Dims, Rect};
 use super::output::{OutputFormat, resolve_quality};
 use super::{InputPlan, OutputPlan, PlanError, Report, SizeLimitPlan, StagePlan, Step};
+use crate::key::ObjectUrl;
 use crate::limits::Limits;
 use crate::probe::{ImageFormat, Orientation, Probe};
 
@@ -93,7 +95,10 @@ pub(crate) fn plan_stage(
     match stage {
         Stage::ImageMogr2(m) => mogr2(m, probe, canvas, limits),
         Stage::ImageView2(v) => view2(v, probe, canvas, limits),
-        Stage::Watermark(Watermark::Extract(e)) => Ok(canvas.report(Report::BlindExtract(e.clone()))),
+        Stage::Watermark(mark @ Watermark::Extract(e)) => {
+            check_object_url(mark)?;
+            Ok(canvas.report(Report::BlindExtract(e.clone())))
+        }
         Stage::Watermark(mark) => watermark(mark, canvas),
         Stage::ImageInfo => Ok(canvas.report(Report::ImageInfo)),
         Stage::Exif => Ok(canvas.report(Report::Exif)),
@@ -349,9 +354,30 @@ fn watermark(mark: &Watermark, canvas: &mut Canvas) -> Result<StagePlan, PlanErr
     if matches!(mark, Watermark::Blind(_)) && canvas.frames > 1 {
         return Err(PlanError::InvalidParameter("a blind watermark cannot be added to an animated image".into()));
     }
+    check_object_url(mark)?;
     let steps = vec![Step::Watermark { mark: mark.clone() }];
     let output = encode(&OutputOptions::default(), canvas.format, canvas);
     Ok(StagePlan { steps, output })
+}
+
+/// Refuses a watermark stage whose object URL is malformed or leaves the bucket.
+fn check_object_url(mark: &Watermark) -> Result<(), PlanError> {
+    match object_url(mark) {
+        Some(url) => ObjectUrl::parse(url).map(drop).map_err(PlanError::InvalidUrl),
+        None => Ok(()),
+    }
+}
+
+/// The URL of the object a watermark stage draws on, if any.
+pub fn object_url(mark: &Watermark) -> Option<&str> {
+    match mark {
+        Watermark::Image(m) => Some(&m.image),
+        Watermark::Text(_) | Watermark::Blind(BlindMark::Text { .. }) | Watermark::Extract(BlindExtract::Text) => None,
+        Watermark::Blind(BlindMark::SemiBlind { image } | BlindMark::Blind { image, .. }) => Some(image),
+        Watermark::Extract(BlindExtract::SemiBlind { original: url } | BlindExtract::Blind { watermark: url }) => {
+            Some(url)
+        }
+    }
 }
 
 /// How to decode: pixels at all, which frames, and at what size (JPEG shrink-on-load; SVG
