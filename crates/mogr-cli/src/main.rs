@@ -55,7 +55,13 @@ Examples:
   mogr process photo.jpg 'imageMogr2/thumbnail/720x/format/webp' -o thumb.webp
   mogr process anim.gif 'imageMogr2/thumbnail/200x/format/webp' -o anim.webp
   mogr process photo.jpg 'imageMogr2/auto-orient/crop/400x400/gravity/center|imageInfo' -o -
-  mogr process photo.jpg 'imageMogr2/quality/80' --jpeg compact --threads 1 -o small.jpg")]
+  mogr process photo.jpg 'imageMogr2/quality/80' --jpeg compact --threads 1 -o small.jpg
+  mogr process photo.jpg 'watermark/2/text/5rC05Y2w/fontsize/40/fill/I0ZGRkZGRg/gravity/south/dy/20' -o marked.jpg
+  mogr process photo.jpg \"watermark/1/image/$(printf 'http://b-125.cos.ap-shanghai.myqcloud.com/logo.png' | base64 -w0 | tr '+/' '-_' | tr -d '=')\" -o marked.jpg
+
+An image watermark's URL names an object of the input's bucket: the path after the host is a
+key under the input's folder (or under --bucket-root). Nothing is fetched from the network, and
+keys that leave the bucket (`..`, absolute paths, links outside) are refused.")]
     Process {
         /// The image file.
         input: std::path::PathBuf,
@@ -64,6 +70,10 @@ Examples:
         /// Where to write the result; `-` for standard output.
         #[arg(short, long)]
         output: std::path::PathBuf,
+        /// The folder that holds the input's bucket, where watermark image keys are found
+        /// (default: the input's folder).
+        #[arg(long, value_name = "DIR")]
+        bucket_root: Option<std::path::PathBuf>,
         #[command(flatten)]
         run: RunOptions,
     },
@@ -104,15 +114,32 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { rule, pic_operations } => parse(&rule, pic_operations),
         Command::Plan { input, rule } => plan(&input, &rule),
-        Command::Process { input, rule, output, run } => process(&input, &rule, &output, &run),
+        Command::Process { input, rule, output, bucket_root, run } => {
+            let bucket = bucket_root.unwrap_or_else(|| folder_of(&input));
+            process(&input, &rule, &output, &bucket, &run)
+        }
         Command::Info { input } => {
             let run = RunOptions { threads: None, jpeg: mogr::exec::JpegMode::Fast };
-            process(&input, "imageInfo", std::path::Path::new("-"), &run)
+            process(&input, "imageInfo", std::path::Path::new("-"), &folder_of(&input), &run)
         }
     }
 }
 
-fn process(input: &std::path::Path, rule: &str, output: &std::path::Path, run: &RunOptions) -> ExitCode {
+/// The folder a file is in (`.` for a bare file name).
+fn folder_of(file: &std::path::Path) -> std::path::PathBuf {
+    match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    }
+}
+
+fn process(
+    input: &std::path::Path,
+    rule: &str,
+    output: &std::path::Path,
+    bucket: &std::path::Path,
+    run: &RunOptions,
+) -> ExitCode {
     let Some(image) = read_input(input) else {
         return ExitCode::FAILURE;
     };
@@ -120,7 +147,9 @@ fn process(input: &std::path::Path, rule: &str, output: &std::path::Path, run: &
         Ok(executor) => executor,
         Err(error) => return fail(&error, rule),
     };
-    let response = match mogr::process_with(&image, rule, &mogr::plan::Limits::default(), &executor) {
+    let (objects, limits) = (mogr::exec::FolderObjects::new(bucket), mogr::plan::Limits::default());
+    let context = mogr::exec::Context { objects: &objects, limits: &limits };
+    let response = match mogr::process_in(&image, rule, &executor, context) {
         Ok(response) => response,
         Err(error) => return fail(&error, rule),
     };

@@ -114,3 +114,29 @@ fn output_bytes_do_not_depend_on_the_thread_count() {
         assert!(one == many, "{file} {rule}: {} vs {} bytes", one.len(), many.len());
     }
 }
+
+/// URL-safe base64 without padding, as rules carry URLs and texts.
+fn b64(s: &str) -> String {
+    mogr::syntax::encode_base64(s.as_bytes())
+}
+
+#[test]
+fn watermark_images_come_from_the_inputs_folder_or_the_bucket_root() {
+    let input = testdata("landscape_orient6.jpg");
+    let url = b64("http://examplebucket-1250000000.cos.ap-shanghai.myqcloud.com/landscape_orient6.jpg");
+    let rule = format!("watermark/1/image/{url}/scatype/1/spcent/100/dissolve/100|imageMogr2/format/png");
+    let marked = body(&input, &rule, &[]);
+    assert_ne!(marked, body(&input, "imageMogr2/format/png", &[]), "the watermark changed nothing");
+    let root = format!("{}/../../testdata", env!("CARGO_MANIFEST_DIR"));
+    assert_eq!(body(&input, &rule, &["--bucket-root", &root]), marked);
+
+    let elsewhere = mogr(&["process", &input, &rule, "--bucket-root", "/nonexistent-bucket", "-o", "-"]);
+    assert_eq!(elsewhere.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&elsewhere.stderr).starts_with("error -60987 ImageNotRetrieved:"));
+
+    let escape = format!("watermark/1/image/{}", b64("../Cargo.toml"));
+    let refused = mogr(&["process", &input, &escape, "-o", "-"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.starts_with("error -60955 InvalidUrl:") && stderr.contains("`..` segment"), "{stderr}");
+}

@@ -15,7 +15,8 @@ use mogr_plan::plan::{OutputFormat, OutputPlan, Report, StagePlan};
 use mogr_plan::{Plan, Probe, Step};
 use rayon::prelude::*;
 
-use crate::{EncodeOptions, ExecError, Frame, Picture, decode, encode, ops, report};
+use crate::watermark::{self, Sources};
+use crate::{Context, EncodeOptions, ExecError, Frame, Picture, decode, encode, ops, report};
 
 /// What a request answers: an image, or a JSON report.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,16 +36,28 @@ pub struct Output {
 }
 
 /// Runs `plan` on `data`, whose headers `probe` read, with the default [`Settings`]
-/// (rayon's global pool, fast JPEG); an [`Executor`] runs with others.
+/// (rayon's global pool, fast JPEG, the system's fonts) and the default [`Context`] (no
+/// bucket for watermark images); an [`Executor`] runs with others.
 ///
 /// [`Settings`]: crate::Settings
 /// [`Executor`]: crate::Executor
 pub fn execute(plan: &Plan, data: &[u8], probe: &Probe) -> Result<Output, ExecError> {
-    run(plan, data, probe, &EncodeOptions::default())
+    let context = Context::default();
+    let sources = Sources { objects: context.objects, limits: context.limits, fonts: crate::settings::system_fonts() };
+    run(plan, data, probe, &Job { encode: &EncodeOptions::default(), sources })
 }
 
-/// Runs `plan` on `data` in the current rayon pool, encoding with `options`.
-pub(crate) fn run(plan: &Plan, data: &[u8], probe: &Probe, options: &EncodeOptions) -> Result<Output, ExecError> {
+/// How one run encodes and what it may draw on.
+pub(crate) struct Job<'a> {
+    /// Encoder choices.
+    pub encode: &'a EncodeOptions,
+    /// Watermark images and fonts.
+    pub sources: Sources<'a>,
+}
+
+/// Runs `plan` on `data` in the current rayon pool.
+pub(crate) fn run(plan: &Plan, data: &[u8], probe: &Probe, job: &Job<'_>) -> Result<Output, ExecError> {
+    let options = job.encode;
     if plan.ignored_error.is_some() {
         return Ok(unchanged(data, probe));
     }
@@ -58,7 +71,7 @@ pub(crate) fn run(plan: &Plan, data: &[u8], probe: &Probe, options: &EncodeOptio
         if let Some(report) = &stage.output.report {
             return report_on(report, &picture, previous, (data, probe), &stage.output, options);
         }
-        run_stage(stage, &mut picture)?;
+        run_stage(stage, &mut picture, &job.sources)?;
         previous = Some(&stage.output);
     }
     let output = previous.ok_or_else(|| ExecError::Internal("a plan without stages".into()))?;
@@ -134,16 +147,11 @@ fn report_on(
 }
 
 /// One stage's steps on every frame, then the stage's frame count.
-fn run_stage(stage: &StagePlan, picture: &mut Picture) -> Result<(), ExecError> {
+fn run_stage(stage: &StagePlan, picture: &mut Picture, sources: &Sources<'_>) -> Result<(), ExecError> {
     for step in &stage.steps {
         match step {
             Step::ReduceFrames { frames, spread } => reduce_frames(picture, *frames, *spread),
-            Step::Watermark { mark } => {
-                return Err(ExecError::Unsupported(format!(
-                    "{} is not implemented in this build yet",
-                    mogr_plan::syntax::Stage::Watermark(mark.clone())
-                )));
-            }
+            Step::Watermark { mark } => watermark::apply(mark, picture, sources)?,
             Step::FaceCrop { .. } => {
                 return Err(ExecError::Unsupported(
                     "scrop (face detection) is not implemented in this build yet".into(),

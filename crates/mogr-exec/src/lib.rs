@@ -11,6 +11,8 @@
 //!   through libjpeg-turbo with DCT-domain shrink-on-load; PNG/APNG, GIF, WebP, BMP, TIFF).
 //! - [`ops`]: one function per resolved [`Step`](mogr_plan::Step), frame in, frame out.
 //! - [`inspect`]: `ci-process=ImageInspect`, from the bytes alone.
+//! - `watermark`: `watermark/1` and `watermark/2` drawn on every frame, the images from
+//!   an [`ObjectResolver`] ([`objects`]), the text from `mogr-text`'s fonts.
 //! - [`encode`]: a [`Picture`] to bytes in the plan's output format and quality, metadata
 //!   written back unless `strip`.
 //! - [`execute`]: the executor that runs a [`Plan`](mogr_plan::Plan) end to end; an
@@ -24,13 +26,17 @@ mod error;
 mod execute;
 mod exif_report;
 pub mod inspect;
+pub mod objects;
 pub mod ops;
 pub mod picture;
 mod report;
 mod settings;
+mod watermark;
 
 pub use error::ExecError;
 pub use execute::{Output, execute};
 pub use mogr_plan as plan;
+pub use mogr_text as text;
+pub use objects::{FetchError, FolderObjects, NoObjects, ObjectResolver};
 pub use picture::{Frame, Metadata, Picture};
-pub use settings::{EncodeOptions, Executor, JpegMode, Settings};
+pub use settings::{Context, EncodeOptions, Executor, JpegMode, Settings};

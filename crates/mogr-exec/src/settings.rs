@@ -11,9 +11,14 @@
 //! ```
 
 use std::num::NonZeroUsize;
+use std::sync::OnceLock;
 
-use mogr_plan::{Plan, Probe};
+use mogr_plan::{Limits, Plan, Probe};
+use mogr_text::FontLibrary;
 
+use crate::execute::Job;
+use crate::objects::{NoObjects, ObjectResolver};
+use crate::watermark::Sources;
 use crate::{ExecError, Output};
 
 /// How JPEG output is compressed.
@@ -78,12 +83,48 @@ impl Settings {
     }
 }
 
+/// What one request draws on beside its input bytes: the input's bucket (watermark images)
+/// and the limits the images fetched from it are held to.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The input's bucket.
+    pub objects: &'a dyn ObjectResolver,
+    /// The limits of watermark images (bytes, sides, pixels), as for inputs.
+    pub limits: &'a Limits,
+}
+
+impl Default for Context<'static> {
+    /// No bucket (every watermark image fails to load), the spec's limits.
+    fn default() -> Self {
+        Context { objects: &NoObjects, limits: &Limits::SPEC }
+    }
+}
+
+impl std::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context").field("limits", self.limits).finish_non_exhaustive()
+    }
+}
+
+/// The system's fonts, found once per process and shared (their files load on first use).
+pub(crate) fn system_fonts() -> &'static FontLibrary {
+    static FONTS: OnceLock<FontLibrary> = OnceLock::new();
+    FONTS.get_or_init(FontLibrary::system)
+}
+
 /// Runs plans with fixed [`Settings`]; build once, share across threads.
-#[derive(Debug)]
 pub struct Executor {
     settings: Settings,
     /// The pool of `settings.threads`, or `None` for the global pool.
     pool: Option<rayon::ThreadPool>,
+    /// The fonts of text watermarks.
+    fonts: FontLibrary,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor").field("settings", &self.settings).finish_non_exhaustive()
+    }
 }
 
 impl Executor {
@@ -99,7 +140,13 @@ impl Executor {
                     .map_err(|e| ExecError::Internal(format!("starting {threads} worker threads: {e}")))?,
             ),
         };
-        Ok(Executor { settings, pool })
+        Ok(Executor { settings, pool, fonts: system_fonts().clone() })
+    }
+
+    /// The executor drawing text watermarks with `fonts` instead of the system's.
+    pub fn with_fonts(mut self, fonts: FontLibrary) -> Executor {
+        self.fonts = fonts;
+        self
     }
 
     /// The settings it runs with.
@@ -107,9 +154,24 @@ impl Executor {
         &self.settings
     }
 
-    /// Runs `plan` on `data`, whose headers `probe` read.
+    /// Runs `plan` on `data`, whose headers `probe` read, with the default [`Context`] (no
+    /// bucket).
     pub fn execute(&self, plan: &Plan, data: &[u8], probe: &Probe) -> Result<Output, ExecError> {
-        let run = || crate::execute::run(plan, data, probe, &self.settings.encode);
+        self.execute_in(plan, data, probe, Context::default())
+    }
+
+    /// Runs `plan` on `data`, whose headers `probe` read, drawing watermark images from
+    /// `context`'s bucket.
+    pub fn execute_in(
+        &self,
+        plan: &Plan,
+        data: &[u8],
+        probe: &Probe,
+        context: Context<'_>,
+    ) -> Result<Output, ExecError> {
+        let sources = Sources { objects: context.objects, limits: context.limits, fonts: &self.fonts };
+        let job = Job { encode: &self.settings.encode, sources };
+        let run = || crate::execute::run(plan, data, probe, &job);
         match &self.pool {
             Some(pool) => pool.install(run),
             None => run(),

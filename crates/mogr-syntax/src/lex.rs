@@ -211,8 +211,13 @@ pub(crate) fn base64<'a>(seg: &'a str, what: &'static str) -> PResult<'a, Vec<u8
     Ok(("", out))
 }
 
-/// URL-safe base64 without padding: the canonical spelling of an encoded value.
-pub(crate) fn encode_base64(bytes: &[u8]) -> String {
+/// URL-safe base64 without padding: the canonical spelling of an encoded value (watermark
+/// URLs, texts, fonts and colours are written so in rules).
+///
+/// ```
+/// assert_eq!(mogr_syntax::encode_base64("#3D3D3D".as_bytes()), "IzNEM0QzRA");
+/// ```
+pub fn encode_base64(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)) << (8 * (3 - chunk.len()));

@@ -49,7 +49,7 @@ pub use error::{ErrorKind, Expected, ParseError};
 pub use grammar::MAX_STYLE_NAME_CHARS;
 pub use grammar::watermark::MAX_BLIND_TEXT_CHARS;
 pub use json::MAX_DEPTH as MAX_JSON_DEPTH;
-pub use lex::{MAX_DECIMAL_THOUSANDTHS, MAX_OFFSET, MAX_TEXT_BYTES};
+pub use lex::{MAX_DECIMAL_THOUSANDTHS, MAX_OFFSET, MAX_TEXT_BYTES, encode_base64};
 pub use pic_operations::{
     MAX_FILE_ID_BYTES, MAX_PIC_OPERATIONS_BYTES, MAX_PIC_RULES, PicOperations, PicRule, parse_pic_operations,
 };

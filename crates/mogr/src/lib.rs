@@ -77,6 +77,10 @@ error_codes! {
     StyleNotFound = (-60967, 404, 2),
     /// -60996: the file is too large to process.
     FileTooLarge = (-60996, 413, 3),
+    /// -60955: a URL in the rule (a watermark image's) is invalid or leaves the bucket.
+    InvalidUrl = (-60955, 400, 2),
+    /// -60987: an image the rule names (a watermark) could not be retrieved.
+    ImageNotRetrieved = (-60987, 404, 3),
     /// -447: the resolution or the GIF frame count exceeds the limit.
     ResolutionOverLimit = (-447, 400, 3),
     /// -442: the output image exceeds the size limit.
@@ -162,6 +166,7 @@ impl From<plan::PlanError> for Error {
             plan::PlanError::OutputTooLarge { .. } => ErrorCode::OutputTooLarge,
             plan::PlanError::UnsupportedFormat(_) => ErrorCode::UnsupportedFormat,
             plan::PlanError::UnexpandedStyle(_) => ErrorCode::StyleNotFound,
+            plan::PlanError::InvalidUrl(_) => ErrorCode::InvalidUrl,
             _ => ErrorCode::InvalidParameter,
         };
         Error { code, message: e.to_string(), rule_offset: None }
@@ -174,6 +179,10 @@ impl From<exec::ExecError> for Error {
             exec::ExecError::Decode(_) => ErrorCode::InvalidImage,
             exec::ExecError::Unsupported(_) | exec::ExecError::Encode(_) => ErrorCode::UnsupportedFormat,
             exec::ExecError::OutOfMemory(_) => ErrorCode::ResolutionOverLimit,
+            exec::ExecError::InvalidRequest(_) => ErrorCode::InvalidParameter,
+            exec::ExecError::InvalidUrl(_) => ErrorCode::InvalidUrl,
+            exec::ExecError::ObjectUnavailable(_) => ErrorCode::ImageNotRetrieved,
+            exec::ExecError::FileTooLarge(_) => ErrorCode::FileTooLarge,
             _ => ErrorCode::Internal,
         };
         Error { code, message: e.to_string(), rule_offset: None }
@@ -227,6 +236,30 @@ pub fn process_with(
     executor: &exec::Executor,
 ) -> Result<Response, Error> {
     run(image, rule, limits, |plan, probe| executor.execute(plan, image, probe))
+}
+
+/// [`process_with`] drawing watermark images from `context`'s bucket (see
+/// [`exec::objects`]): the rule's image URLs name objects of that bucket and can never leave
+/// it.
+///
+/// ```no_run
+/// use mogr::exec::{Context, Executor, FolderObjects, Settings};
+/// let executor = Executor::new(Settings::default())?;
+/// let bucket = FolderObjects::new("/srv/bucket");
+/// let limits = mogr::plan::Limits::default();
+/// let photo = std::fs::read("/srv/bucket/photo.jpg").unwrap();
+/// // watermark/1/image/<base64 of "http://bucket-1250000000.cos.ap-shanghai.myqcloud.com/logo.png">
+/// let rule = "watermark/1/image/aHR0cDovL2J1Y2tldC0xMjUwMDAwMDAwLmNvcy5hcC1zaGFuZ2hhaS5teXFjbG91ZC5jb20vbG9nby5wbmc";
+/// let _marked = mogr::process_in(&photo, rule, &executor, Context { objects: &bucket, limits: &limits })?;
+/// # Ok::<(), mogr::Error>(())
+/// ```
+pub fn process_in(
+    image: &[u8],
+    rule: &str,
+    executor: &exec::Executor,
+    context: exec::Context<'_>,
+) -> Result<Response, Error> {
+    run(image, rule, context.limits, |plan, probe| executor.execute_in(plan, image, probe, context))
 }
 
 /// Parses, probes, plans, and runs the plan with `execute`.

@@ -28,6 +28,7 @@ use std::path::PathBuf;
 
 use image::codecs::gif::GifDecoder;
 use image::{AnimationDecoder, ImageFormat, Rgba, RgbaImage};
+use mogr::exec::{Context, Executor, FolderObjects, Settings};
 use mogr::plan::Limits;
 
 /// Where a reference image came from.
@@ -281,6 +282,40 @@ const CASES: &[Case] = &[
     // with some alpha was written opaque); what is left is the palette: see GIF_PALETTE.
     frames("gif-thumbnail-frames", BANANA, "imageMogr2/thumbnail/!50p", within(255, 3.0, 32, 0.01))
         .known_defect(GIF_PALETTE, within(255, 3.5, 32, 0.025)),
+    // --- watermarks (the logo: pngsuite's basn6a08, 32x32 with graded alpha) ---
+    // Dissolve 90, south-east: the same but for IM's Q16 rounding of the blend, one level at a
+    // third of the logo's pixels: 1, 0.015, 1.49 % over 0.
+    case(
+        "watermark-image-default",
+        LAND,
+        "imageMogr2/cut/160x120x180x150|watermark/1/image/cG5nL3BuZ3N1aXRlL2Jhc242YTA4LnBuZw",
+        within(1, 0.02, 0, 0.02),
+    ),
+    // Over a transparent background at 50 %, offsets from the north-west corner: 1, 0.022,
+    // 2.17 % over 0.
+    case(
+        "watermark-image-northwest-on-alpha",
+        ROSE,
+        "imageMogr2/cut/160x120x200x0|watermark/1/image/cG5nL3BuZ3N1aXRlL2Jhc242YTA4LnBuZw/gravity/northwest/dx/10/dy/5/dissolve/50",
+        within(1, 0.03, 0, 0.03),
+    ),
+    // scatype/1/spcent/500: the logo enlarged to 80x80 (Catmull-Rom; 8-bit vs Q16 rounding over
+    // the whole mark), east with dx 7: 1, 0.125.
+    case(
+        "watermark-image-scaled",
+        LAND,
+        "imageMogr2/cut/160x120x180x150|watermark/1/image/cG5nL3BuZ3N1aXRlL2Jhc242YTA4LnBuZw/scatype/1/spcent/500/gravity/east/dx/7/dissolve/100",
+        within(1, 0.15, 1, 0.0),
+    ),
+    // Text in the default font (DejaVu Sans for Tahoma) and fill, 24 pt, opaque; IM rasterises
+    // with FreeType (hinted), mogr with ab_glyph (unhinted): edge pixels of the glyphs differ,
+    // the placement does not: 40, 0.140, 0.021 % over 32.
+    case(
+        "watermark-text-default",
+        LAND,
+        "imageMogr2/cut/160x120x180x150|watermark/2/text/bW9ncg/fontsize/24/dissolve/100",
+        within(64, 0.2, 32, 0.001),
+    ),
 ];
 
 /// NeuQuant (speed 10) drops the rare colours of a frame with more than 256.
@@ -294,6 +329,12 @@ const ORIENTED: Tolerance = within(2, 0.45, 1, 0.001);
 
 /// The rule of the auto-orient cases.
 const ORIENT_RULE: &str = "imageMogr2/auto-orient/thumbnail/120x";
+
+/// One executor for every case (it shares the fonts it loads).
+fn executor() -> &'static Executor {
+    static EXECUTOR: std::sync::OnceLock<Executor> = std::sync::OnceLock::new();
+    EXECUTOR.get_or_init(|| Executor::new(Settings::default()).expect("an executor"))
+}
 
 fn corpus() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testimages")
@@ -361,7 +402,10 @@ fn run(case: &Case) -> Result<(RgbaImage, Vec<u8>), String> {
         Output::Png => format!("{}|imageMogr2/format/png", case.rule),
         Output::GifFrames => case.rule.to_string(),
     };
-    let response = mogr::process(&input, &rule, &Limits::default()).map_err(|e| format!("{rule}: {e}"))?;
+    // Watermark images are objects of a bucket: the corpus is one.
+    let (objects, limits) = (FolderObjects::new(corpus()), Limits::default());
+    let context = Context { objects: &objects, limits: &limits };
+    let response = mogr::process_in(&input, &rule, executor(), context).map_err(|e| format!("{rule}: {e}"))?;
     let image = match case.output {
         Output::Png => {
             let image = image::load_from_memory_with_format(&response.body, ImageFormat::Png)

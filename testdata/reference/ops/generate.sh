@@ -162,3 +162,23 @@ ALPHA=1 ref gif-crop-flip-frames "$BANANA" -coalesce -gravity center -crop 100x1
 # a GIF has one bit of alpha: the resized frames' alpha is cut at 50 % (as ImageMagick writes GIF)
 ALPHA=1 ref gif-thumbnail-frames "$BANANA" -coalesce "${LANCZOS[@]}" -resize 50% -channel A -threshold 50% +channel \
     -append
+
+# watermarks: IM's dissolve compose multiplies the mark's alpha by the percentage, then "over"
+# (Porter-Duff in straight alpha), as mogr documents; offsets push away from the gravity edge
+LOGO=png/pngsuite/basn6a08.png    # 32x32 RGBA gradient with graded alpha
+DISSOLVE() { echo -compose dissolve -define "compose:args=$1"; }
+# shellcheck disable=SC2046
+ref watermark-image-default "$LAND" "${CUT[@]}" "$corpus/$LOGO" -gravity southeast -geometry +0+0 $(DISSOLVE 90) \
+    -composite
+# shellcheck disable=SC2046
+ALPHA=1 ref watermark-image-northwest-on-alpha "$ROSE" "${ROSE_CUT[@]}" "$corpus/$LOGO" -gravity northwest \
+    -geometry +10+5 $(DISSOLVE 50) -composite
+# scatype/1/spcent/500: the 32 px logo enlarged to half the 160 px width (Catmull-Rom)
+# shellcheck disable=SC2046
+ref watermark-image-scaled "$LAND" "${CUT[@]}" \( "$corpus/$LOGO" "${CATROM[@]}" -resize 80x80 \) -gravity east \
+    -geometry +7+0 $(DISSOLVE 100) -composite
+# text: Tahoma is DejaVu Sans; 24 pt at 72 dpi = 24 px em; IM's annotate places the text's
+# metrics box (advance x ascent+descent) by gravity as mogr places the layout box
+# shellcheck disable=SC2046
+ref watermark-text-default "$LAND" "${CUT[@]}" -font /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf -pointsize 24 \
+    -fill '#3D3D3D' -gravity southeast -annotate +0+0 'mogr' 

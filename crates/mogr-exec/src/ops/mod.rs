@@ -17,7 +17,8 @@
 //! | `isa` | the instruction sets of the SIMD kernels (`blur`, `sharpen`, `tone`, `rotate`) and their detection |
 //!
 //! Steps that are not per-frame pixel work answer [`ExecError::Unsupported`]: `ReduceFrames`
-//! (the executor drops frames), `Watermark` and `FaceCrop` (not implemented yet).
+//! (the executor drops frames), `Watermark` (the executor draws it: it needs the bucket and
+//! the fonts) and `FaceCrop` (not implemented yet).
 //!
 //! Conventions every kernel follows:
 //! - Frames are RGBA8 with straight alpha. Kernels that mix neighbouring pixels (resize,
@@ -101,7 +102,9 @@ fn run(step: &Step, frame: &Frame, isa: Isa) -> Result<Frame, ExecError> {
         Step::ReduceFrames { .. } => {
             Err(ExecError::Unsupported("dropping frames is the executor's work, not a per-frame step".into()))
         }
-        Step::Watermark { .. } => Err(ExecError::Unsupported("watermarks are not implemented yet".into())),
+        Step::Watermark { .. } => {
+            Err(ExecError::Unsupported("a watermark is drawn by the executor, not as a per-frame step".into()))
+        }
         Step::FaceCrop { .. } => Err(ExecError::Unsupported("face crop (scrop) is not implemented yet".into())),
     }
 }
