@@ -226,6 +226,18 @@ fn only_animated_results_decode_every_frame() {
 }
 
 #[test]
+fn regression_a_report_after_an_animated_stage_decodes_every_frame() {
+    // imageAve (like exif) reads the encoded result of the stage before it, which is
+    // animated: decoding one frame made the encoder find 1 frame where 40 were planned.
+    let gif = animated_gif(100, 100, 40);
+    for report in ["imageAve", "exif"] {
+        let plan = planned(&gif, &format!("imageMogr2/thumbnail/50x|{report}"));
+        assert_eq!(plan.input.decode_frames, 40, "{report}");
+    }
+    assert_eq!(planned(&gif, "imageMogr2/thumbnail/50x/format/jpg|imageAve").input.decode_frames, 1);
+}
+
+#[test]
 fn peak_memory_follows_the_decoded_size() {
     let jpeg = probe(ImageFormat::Jpeg, 4032, 3024);
     let small = planned(&jpeg, "imageMogr2/thumbnail/500x").peak_bytes;
@@ -278,4 +290,19 @@ fn hostile_headers_are_refused_before_allocation() {
         assert!(started.elapsed().as_secs() < 1, "{file} took {:?}", started.elapsed());
     }
     assert_eq!(mogr_plan::probe(&support::read("hostile/gif/uber.gif")).unwrap().frames, 40_000);
+}
+
+#[test]
+fn watermark_images_are_stills_within_the_input_limits_and_the_budget() {
+    let still = mogr_plan::overlay_input(&probe(ImageFormat::Png, 300, 200), &Limits::default()).unwrap();
+    assert_eq!((still.decode_width, still.decode_height, still.decode_frames, still.shrink_on_load), (300, 200, 1, 1));
+    let animated = mogr_plan::overlay_input(&animated_gif(30, 20, 2), &Limits::default()).unwrap_err();
+    assert!(matches!(&animated, PlanError::InvalidParameter(m) if m.contains("animated")), "{animated}");
+    let wide = mogr_plan::overlay_input(&probe(ImageFormat::Png, 30_001, 1), &Limits::default());
+    assert!(matches!(wide, Err(PlanError::InputOverLimit(_))));
+    // 300x200x4 + the 100 000 input bytes is 340 000.
+    let budget = |bytes| Limits { max_peak_bytes: Some(bytes), ..Limits::default() };
+    assert!(mogr_plan::overlay_input(&probe(ImageFormat::Png, 300, 200), &budget(340_000)).is_ok());
+    let over = mogr_plan::overlay_input(&probe(ImageFormat::Png, 300, 200), &budget(339_999));
+    assert!(matches!(over, Err(PlanError::InputOverLimit(_))));
 }

@@ -394,7 +394,8 @@ fn passthrough(probe: &Probe, error: PlanError) -> Plan {
     Plan { input, stages: Vec::new(), peak_bytes: probe.byte_len, ignored_error: Some(error) }
 }
 
-/// How to decode an image drawn onto another (a watermark image): within `limits`, a still
+/// How to decode an image drawn onto another (a watermark image): within `limits` (its
+/// bytes, sides and pixels as an input's; its decoded size within the memory budget), a still
 /// image, every pixel at full size.
 pub fn overlay_input(probe: &Probe, limits: &Limits) -> Result<InputPlan, PlanError> {
     check_input(probe, limits)?;
@@ -405,6 +406,14 @@ pub fn overlay_input(probe: &Probe, limits: &Limits) -> Result<InputPlan, PlanEr
         )));
     }
     let (width, height) = probe.decoded_size();
+    let decoded_bytes = u64::from(width) * u64::from(height) * 4;
+    if exceeds(probe.byte_len.saturating_add(decoded_bytes), limits.max_peak_bytes) {
+        return Err(PlanError::InputOverLimit(format!(
+            "decoding the {width}x{height} watermark image would need about {decoded_bytes} bytes, more than the \
+             budget of {}",
+            limits.max_peak_bytes.unwrap_or(0)
+        )));
+    }
     Ok(InputPlan {
         format: probe.format,
         width,

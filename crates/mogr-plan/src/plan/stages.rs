@@ -385,15 +385,13 @@ pub fn object_url(mark: &Watermark) -> Option<&str> {
 pub(crate) fn input_plan(probe: &Probe, stages: &[StagePlan]) -> InputPlan {
     let (width, height) = probe.decoded_size();
     let first = stages.first();
-    let last = stages.last().map(|s| &s.output);
     let report_only = first.and_then(|s| s.output.report.as_ref());
     let decode = !matches!(report_only, Some(Report::ImageInfo | Report::Exif | Report::ImageInspect));
-    let decode_frames = match last {
+    // The stage whose result is encoded: the last one, or the one a report reads (a report
+    // after an image stage reports on that stage's encoded result, every frame of it).
+    let encoded = stages.iter().take_while(|s| s.output.report.is_none()).last().map(|s| &s.output);
+    let decode_frames = match encoded {
         _ if !decode => 0,
-        Some(OutputPlan {
-            report: Some(Report::ImageAve | Report::Exif | Report::ImageInspect | Report::BlindExtract(_)),
-            ..
-        }) => 1,
         Some(output) if output.frames > 1 => probe.frames.max(1),
         _ => 1,
     };
