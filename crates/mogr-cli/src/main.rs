@@ -49,6 +49,8 @@ Examples:
         input: std::path::PathBuf,
         /// The rule, as it follows `?` in a URL.
         rule: String,
+        #[command(flatten)]
+        budget: Budget,
     },
     /// Process an image with a rule and write the result (an image, or JSON for reports).
     #[command(after_help = "Examples:
@@ -75,6 +77,8 @@ keys that leave the bucket (`..`, absolute paths, links outside) are refused.")]
         #[arg(long, value_name = "DIR")]
         bucket_root: Option<std::path::PathBuf>,
         #[command(flatten)]
+        budget: Budget,
+        #[command(flatten)]
         run: RunOptions,
     },
     /// Print an image's basic information (the same as `process INPUT imageInfo -o -`).
@@ -82,6 +86,27 @@ keys that leave the bucket (`..`, absolute paths, links outside) are refused.")]
         /// The image file.
         input: std::path::PathBuf,
     },
+}
+
+/// The memory budget of a request.
+#[derive(clap::Args)]
+struct Budget {
+    /// The most memory a request may be predicted to need, in MiB (default 4096); a rule that
+    /// needs more is refused (-447) before anything is decoded. 0 lifts the budget.
+    #[arg(long, value_name = "MIB")]
+    max_memory: Option<u64>,
+}
+
+impl Budget {
+    /// The spec's limits with this budget.
+    fn limits(&self) -> mogr::plan::Limits {
+        let max_peak_bytes = match self.max_memory {
+            None => mogr::plan::Limits::DEFAULT.max_peak_bytes,
+            Some(0) => None,
+            Some(mib) => Some(mib.saturating_mul(1 << 20)),
+        };
+        mogr::plan::Limits { max_peak_bytes, ..mogr::plan::Limits::DEFAULT }
+    }
 }
 
 /// How processing runs; the output's size and format do not depend on these.
@@ -113,14 +138,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Parse { rule, pic_operations } => parse(&rule, pic_operations),
-        Command::Plan { input, rule } => plan(&input, &rule),
-        Command::Process { input, rule, output, bucket_root, run } => {
-            let bucket = bucket_root.unwrap_or_else(|| folder_of(&input));
-            process(&input, &rule, &output, &bucket, &run)
+        Command::Plan { input, rule, budget } => plan(&input, &rule, &budget.limits()),
+        Command::Process { input, rule, output, bucket_root, budget, run } => {
+            let request = Request { bucket: bucket_root.unwrap_or_else(|| folder_of(&input)), limits: budget.limits() };
+            process(&input, &rule, &output, &request, &run)
         }
         Command::Info { input } => {
             let run = RunOptions { threads: None, jpeg: mogr::exec::JpegMode::Fast };
-            process(&input, "imageInfo", std::path::Path::new("-"), &folder_of(&input), &run)
+            let request = Request { bucket: folder_of(&input), limits: mogr::plan::Limits::DEFAULT };
+            process(&input, "imageInfo", std::path::Path::new("-"), &request, &run)
         }
     }
 }
@@ -133,11 +159,17 @@ fn folder_of(file: &std::path::Path) -> std::path::PathBuf {
     }
 }
 
+/// What one request may draw on: the bucket folder of watermark images, and its limits.
+struct Request {
+    bucket: std::path::PathBuf,
+    limits: mogr::plan::Limits,
+}
+
 fn process(
     input: &std::path::Path,
     rule: &str,
     output: &std::path::Path,
-    bucket: &std::path::Path,
+    request: &Request,
     run: &RunOptions,
 ) -> ExitCode {
     let Some(image) = read_input(input) else {
@@ -147,8 +179,8 @@ fn process(
         Ok(executor) => executor,
         Err(error) => return fail(&error, rule),
     };
-    let (objects, limits) = (mogr::exec::FolderObjects::new(bucket), mogr::plan::Limits::default());
-    let context = mogr::exec::Context { objects: &objects, limits: &limits };
+    let objects = mogr::exec::FolderObjects::new(&request.bucket);
+    let context = mogr::exec::Context { objects: &objects, limits: &request.limits };
     let response = match mogr::process_in(&image, rule, &executor, context) {
         Ok(response) => response,
         Err(error) => return fail(&error, rule),
@@ -178,11 +210,11 @@ fn read_input(input: &std::path::Path) -> Option<Vec<u8>> {
     }
 }
 
-fn plan(input: &std::path::Path, rule: &str) -> ExitCode {
+fn plan(input: &std::path::Path, rule: &str, limits: &mogr::plan::Limits) -> ExitCode {
     let Some(image) = read_input(input) else {
         return ExitCode::FAILURE;
     };
-    match mogr::plan(&image, rule, &mogr::plan::Limits::default()) {
+    match mogr::plan(&image, rule, limits) {
         Ok(plan) => {
             println!("{}", plan_json(&plan));
             ExitCode::SUCCESS

@@ -106,11 +106,17 @@ fn output_bytes_do_not_depend_on_the_thread_count() {
         ("landscape_orient6.jpg", "imageMogr2/auto-orient/thumbnail/500x/rotate/33/blur/4x2/sharpen/80/format/png"),
         ("rotating-squares.gif", "imageMogr2/thumbnail/60x/rotate/45/format/webp"),
         ("landscape_orient6.jpg", "imageMogr2/thumbnail/700x/iradius/200/quality/85"),
+        // Alpha: rounded corners, then a 16-bit premultiplied resize of the transparent frame.
+        ("landscape_orient6.jpg", "imageMogr2/rradius/300/format/png|imageMogr2/thumbnail/!37p"),
+        // Tiled text turned by 30 degrees, with a shadow, over every frame of an animation.
+        ("rotating-squares.gif", "watermark/2/text/5rC05Y2wIG1vZ3I/fontsize/12/batch/1/degree/30/shadow/50"),
+        // An image watermark scaled by area, and the trellis encoder.
+        ("landscape_orient6.jpg", "watermark/1/image/bGFuZHNjYXBlX29yaWVudDYuanBn/scatype/3/spcent/20/gravity/center"),
     ];
     for (file, rule) in cases {
         let input = testdata(file);
-        let one = body(&input, rule, &["--threads", "1"]);
-        let many = body(&input, rule, &["--threads", "4"]);
+        let one = body(&input, rule, &["--threads", "1", "--jpeg", "compact"]);
+        let many = body(&input, rule, &["--threads", "4", "--jpeg", "compact"]);
         assert!(one == many, "{file} {rule}: {} vs {} bytes", one.len(), many.len());
     }
 }
@@ -139,4 +145,19 @@ fn watermark_images_come_from_the_inputs_folder_or_the_bucket_root() {
     assert_eq!(refused.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.starts_with("error -60955 InvalidUrl:") && stderr.contains("`..` segment"), "{stderr}");
+}
+
+#[test]
+fn a_request_over_the_memory_budget_is_refused_before_decoding() {
+    // 1200x1800 decoded (8.6 MB) and rotated onto a bigger canvas: over a 10 MiB budget.
+    let input = testdata("landscape_orient6.jpg");
+    let rule = "imageMogr2/rotate/45/format/png";
+    let refused = mogr(&["process", &input, rule, "--max-memory", "10", "-o", "-"]);
+    assert_eq!(refused.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.starts_with("error -447 ResolutionOverLimit:") && stderr.contains("budget"), "{stderr}");
+    assert!(!body(&input, rule, &["--max-memory", "64"]).is_empty());
+    assert!(!body(&input, rule, &["--max-memory", "0"]).is_empty(), "0 lifts the budget");
+    let planned = mogr(&["plan", &input, rule, "--max-memory", "10"]);
+    assert_eq!(planned.status.code(), Some(3));
 }

@@ -94,9 +94,9 @@ pub struct Context<'a> {
 }
 
 impl Default for Context<'static> {
-    /// No bucket (every watermark image fails to load), the spec's limits.
+    /// No bucket (every watermark image fails to load), the default limits.
     fn default() -> Self {
-        Context { objects: &NoObjects, limits: &Limits::SPEC }
+        Context { objects: &NoObjects, limits: &Limits::DEFAULT }
     }
 }
 

@@ -1,8 +1,8 @@
 //! Limits: what an input and a plan may cost, with the spec's defaults.
 //!
 //! A plain struct, like `image::Limits`: each field is `Some(limit)` or `None` for no limit.
-//! [`Limits::default`] holds the spec's numbers; [`Limits::unlimited`] lifts them all, and any
-//! field can be changed on its own.
+//! [`Limits::default`] holds the spec's numbers and a memory budget of mogr's own;
+//! [`Limits::unlimited`] lifts them all, and any field can be changed on its own.
 
 /// The spec's limits on input and output, each one optional.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,12 +19,22 @@ pub struct Limits {
     pub max_output_side: Option<u32>,
     /// Most image watermarks on one image (spec: 10; CI code -60998).
     pub max_watermarks: Option<u32>,
-    /// Largest predicted peak memory of an execution, in bytes (no spec default; CI code -447).
+    /// Largest predicted peak memory of an execution, in bytes (CI code -447). The spec sets
+    /// none; mogr's default is [`Limits::DEFAULT_PEAK_BYTES`].
     pub max_peak_bytes: Option<u64>,
 }
 
 impl Limits {
-    /// The spec's limits (the same as `Default`).
+    /// mogr's default memory budget of one request: 4 GiB of predicted peak memory, enough
+    /// for any input within the spec's limits but a few pathological ones (rotating a
+    /// 250-megapixel PNG by 45° needs more), which are refused before anything is allocated.
+    pub const DEFAULT_PEAK_BYTES: u64 = 4 << 30;
+
+    /// The spec's limits and mogr's memory budget ([`Limits::DEFAULT_PEAK_BYTES`]): what
+    /// `Default` gives.
+    pub const DEFAULT: Limits = Limits { max_peak_bytes: Some(Limits::DEFAULT_PEAK_BYTES), ..Limits::SPEC };
+
+    /// The spec's limits and no memory budget.
     pub const SPEC: Limits = Limits {
         max_input_bytes: Some(32 * 1024 * 1024),
         max_input_side: Some(30_000),
@@ -50,8 +60,9 @@ impl Limits {
 }
 
 impl Default for Limits {
+    /// The spec's limits with mogr's memory budget ([`Limits::DEFAULT_PEAK_BYTES`]).
     fn default() -> Self {
-        Limits::SPEC
+        Limits::DEFAULT
     }
 }
 
@@ -72,5 +83,7 @@ mod tests {
         assert!(exceeds(10_000, limits.max_output_side));
         assert!(!exceeds(9_999, limits.max_output_side));
         assert!(!exceeds(u32::MAX, Limits::unlimited().max_output_side));
+        assert_eq!(limits.max_peak_bytes, Some(4 << 30));
+        assert_eq!(Limits { max_peak_bytes: None, ..limits }, Limits::SPEC);
     }
 }
