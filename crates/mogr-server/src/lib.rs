@@ -1,0 +1,123 @@
+//! # mogr-server: a COS-compatible image server
+//!
+//! This crate owns the HTTP surface of the spec's image chapters
+//! (`shared/spec/ci-image-processing.txt`) over the `mogr` engine, so that Tencent's COS SDKs
+//! work against it unchanged: buckets of objects, processing on download, persistent
+//! processing (`Pic-Operations`, `UploadResult`), image styles, COS-style XML errors with the
+//! CI code in `X-ErrNo`, and the COS request signature. The binary `mogr-server` is
+//! [`config::Cli`] plus [`Server`].
+//!
+//! How a request flows:
+//!
+//! ```text
+//! TCP ─hyper/axum─▶ routing::handle: request id, time limit
+//!   ─▶ Host → bucket (first label, <BucketName-APPID>) ─▶ path decoded once → ObjectKey
+//!   ─▶ auth::verify (when keys are configured: header or pre-signed query, else 403)
+//!   ─▶ bucket exists? (404 NoSuchBucket)
+//!   ─▶ route: styles (/?style) │ objects (GET/HEAD/PUT/DELETE) │ objects::process (GET ?rule)
+//!            │ persist (PUT + Pic-Operations, POST ?image_process)
+//!   ─▶ storage::Store (local folders; blocking pool) and processing::Processor (mogr on a
+//!      bounded pool of worker permits)
+//!   ─▶ response + x-cos-request-id / x-ci-request-id, or cos_xml::error_body + X-ErrNo
+//! ```
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | [`config`] | command line, config file (TOML/JSON), defaults |
+//! | `routing` | request id, timeout, Host/path/signature checks, the route table |
+//! | [`auth`] | the COS XML API signature (HMAC-SHA1), verified and (for tests) computed |
+//! | [`storage`] | the [`storage::Store`] trait and the local-folder store (atomic writes, sidecars) |
+//! | `cos_xml` | error bodies, `UploadResult`, the style documents |
+//! | `header_case` | response header names in COS's case (`ETag`), which the Python SDK needs |
+//! | `processing` | the worker pool, the bucket watermark images come from, style expansion |
+//! | `objects`, `persist`, `styles` | the routes |
+//!
+//! Security rules: keys (object paths, `fileid`, watermark URLs) can never leave their bucket
+//! (`mogr::plan::ObjectKey` plus a check of where links lead); bodies over the limit are
+//! refused before they are read; at most `workers` images are decoded at once; every request
+//! has a time limit; writes are atomic.
+
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod config;
+mod cos_xml;
+pub mod error;
+mod header_case;
+mod objects;
+mod persist;
+mod processing;
+mod routing;
+pub mod storage;
+mod styles;
+
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+
+use crate::config::Config;
+use crate::processing::Processor;
+use crate::routing::App;
+use crate::storage::LocalStore;
+
+/// A bound server, ready to run.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    shutdown_timeout: Duration,
+}
+
+impl Server {
+    /// Binds `config.listen` and prepares the store and the worker pool.
+    pub async fn bind(config: &Config) -> std::io::Result<Server> {
+        let settings = mogr::exec::Settings::default().with_threads(config.threads).with_jpeg(config.jpeg);
+        let processor = Processor::new(settings, config.workers).map_err(std::io::Error::other)?;
+        let store = Arc::new(LocalStore::new(&config.root));
+        let app = App::new(
+            store,
+            config.credentials.clone(),
+            Arc::new(processor),
+            config.max_body_bytes,
+            config.request_timeout,
+            header_case::template().await,
+        );
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        Ok(Server { listener, app: Arc::new(app), shutdown_timeout: config.shutdown_timeout })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting connections and lets the
+    /// requests in flight finish (for at most the configured shutdown timeout).
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let router = Router::new().fallback(routing::handle).with_state(self.app);
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = tx.send(true);
+        });
+        let mut graceful = rx.clone();
+        let mut deadline = rx;
+        let serve = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+            let _ = graceful.wait_for(|stop| *stop).await;
+            tracing::info!("shutting down: no new connections; finishing the requests in flight");
+        });
+        let grace = self.shutdown_timeout;
+        tokio::select! {
+            result = serve.into_future() => result,
+            () = async move {
+                let _ = deadline.wait_for(|stop| *stop).await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!("requests still in flight after {} s: stopping anyway", grace.as_secs());
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Running rules: the bounded worker pool, the bucket watermark images come from, and styles.
+//!
+//! Processing is CPU-bound and blocking, and one image can take hundreds of megabytes, so
+//! every job runs on tokio's blocking pool behind a semaphore of `workers` permits: at most
+//! that many images are decoded at once, whatever the number of connections. A job holds its
+//! permit until it ends, even when the request that started it has timed out.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use mogr::exec::{Context, Executor, FetchError, ObjectResolver, Settings};
+use mogr::plan::{Limits, ObjectKey, ObjectUrl};
+use mogr::syntax::Stage;
+use mogr::{Pipeline, Response};
+use tokio::sync::Semaphore;
+
+use crate::cos_xml::ImageInfo;
+use crate::error::ApiError;
+use crate::storage::{Store, StoreError};
+
+/// The executor, the limits and the permits of the worker pool.
+#[derive(Debug)]
+pub struct Processor {
+    executor: Executor,
+    limits: Limits,
+    permits: Arc<Semaphore>,
+}
+
+impl Processor {
+    /// A processor running at most `workers` images at once with `settings`.
+    pub fn new(settings: Settings, workers: usize) -> Result<Processor, String> {
+        let executor = Executor::new(settings).map_err(|e| format!("starting the image executor: {e}"))?;
+        Ok(Processor { executor, limits: Limits::default(), permits: Arc::new(Semaphore::new(workers.max(1))) })
+    }
+
+    /// The largest input accepted, in bytes.
+    pub fn max_input_bytes(&self) -> u64 {
+        self.limits.max_input_bytes.unwrap_or(u64::MAX)
+    }
+
+    /// Runs `job` on the blocking pool once a worker is free.
+    pub async fn run<T, F>(self: &Arc<Self>, job: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Processor) -> T + Send + 'static,
+    {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::internal("the worker pool is closed"))?;
+        let processor = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            job(&processor)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("an image worker failed: {e}")))
+    }
+
+    /// Processes `image` with `rule`, watermark images drawn from `objects`.
+    pub fn process(&self, objects: &BucketObjects, image: &[u8], rule: &str) -> Result<Response, mogr::Error> {
+        mogr::process_in(image, rule, &self.executor, Context { objects, limits: &self.limits })
+    }
+
+    /// The `ImageInfo` of persistent processing: format, size, quality and orientation from
+    /// the headers, the average colour from `imageAve`.
+    pub fn image_info(&self, objects: &BucketObjects, image: &[u8]) -> Result<ImageInfo, mogr::Error> {
+        let probe = mogr::plan::probe(image)?;
+        let (width, height) = probe.decoded_size();
+        let ave = self.process(objects, image, "imageAve")?;
+        let ave = serde_json::from_slice::<serde_json::Value>(&ave.body)
+            .ok()
+            .and_then(|v| v.get("RGB").and_then(|rgb| rgb.as_str()).map(str::to_owned))
+            .unwrap_or_default();
+        let format = match probe.format {
+            mogr::plan::ImageFormat::Jpeg => "JPEG".to_owned(),
+            other => other.name().to_ascii_uppercase(),
+        };
+        Ok(ImageInfo {
+            format,
+            width,
+            height,
+            quality: probe.jpeg_quality.unwrap_or(100),
+            ave,
+            orientation: probe.orientation.exif_value(),
+        })
+    }
+}
+
+/// The bucket a request's rule may draw watermark images from: only objects of that bucket,
+/// named by a bare key or by a URL whose host's first label is the bucket.
+pub struct BucketObjects {
+    store: Arc<dyn Store>,
+    bucket: String,
+}
+
+impl BucketObjects {
+    /// The objects of `bucket` in `store`.
+    pub fn new(store: Arc<dyn Store>, bucket: impl Into<String>) -> BucketObjects {
+        BucketObjects { store, bucket: bucket.into() }
+    }
+}
+
+impl ObjectResolver for BucketObjects {
+    fn fetch(&self, url: &ObjectUrl, max_bytes: u64) -> Result<Vec<u8>, FetchError> {
+        if let Some(host) = &url.host {
+            let label = host.split(['.', ':']).next().unwrap_or_default();
+            if label != self.bucket {
+                return Err(FetchError::Refused(format!(
+                    "the image URL's host {host:?} is not the bucket {:?}: watermark images must come from the input's bucket",
+                    self.bucket
+                )));
+            }
+        }
+        let key = url.key.as_str().to_owned();
+        match self.store.read(&self.bucket, &url.key, max_bytes) {
+            Ok((_, bytes)) => Ok(bytes),
+            Err(StoreError::TooLarge { limit, .. }) => Err(FetchError::TooLarge { key, max_bytes: limit }),
+            Err(StoreError::Refused(why)) => Err(FetchError::Refused(why)),
+            Err(StoreError::NoSuchKey(_)) => Err(FetchError::NotFound(format!("the object {key:?} does not exist"))),
+            Err(other) => Err(FetchError::NotFound(format!("the object {key:?} cannot be read: {other:?}"))),
+        }
+    }
+}
+
+/// Whether the pipeline names a style.
+pub fn has_styles(pipeline: &Pipeline) -> bool {
+    pipeline.stages.iter().any(|s| matches!(s, Stage::Style(_)))
+}
+
+/// The pipeline with each `style/<name>` stage replaced by the stages of the style's rule.
+pub fn expand_styles(pipeline: &Pipeline, styles: &BTreeMap<String, String>) -> Result<Pipeline, ApiError> {
+    let mut stages = Vec::with_capacity(pipeline.stages.len());
+    for stage in &pipeline.stages {
+        let Stage::Style(name) = stage else {
+            stages.push(stage.clone());
+            continue;
+        };
+        let body = styles.get(name).ok_or_else(|| style_not_found(name))?;
+        let expanded = mogr::parse(body)?;
+        if has_styles(&expanded) {
+            return Err(invalid_style(name));
+        }
+        stages.extend(expanded.stages);
+    }
+    Ok(Pipeline { stages })
+}
+
+/// -60967: the style does not exist.
+pub fn style_not_found(name: &str) -> ApiError {
+    let code = mogr::ErrorCode::StyleNotFound;
+    let status = axum::http::StatusCode::from_u16(code.http_status()).unwrap_or(axum::http::StatusCode::NOT_FOUND);
+    ApiError::new(status, code.name(), Some(code.number()), format!("the image style {name:?} does not exist"))
+}
+
+/// -60998: a style whose rule names a style (styles do not nest).
+pub fn invalid_style(name: &str) -> ApiError {
+    let code = mogr::ErrorCode::InvalidParameter;
+    let status = axum::http::StatusCode::from_u16(code.http_status()).unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+    let message = format!("the image style {name:?} names another style: a style's rule cannot use styles");
+    ApiError::new(status, code.name(), Some(code.number()), message)
+}
+
+/// The key of a persistent-processing result: a `fileid` with a leading `/` is absolute, any
+/// other is relative to the folder of the original (the spec's `/p1/test1.jpg` example).
+pub fn result_key(original: &ObjectKey, file_id: &str) -> Result<ObjectKey, ApiError> {
+    let key = match file_id.strip_prefix('/') {
+        Some(absolute) => absolute.to_owned(),
+        None => match original.as_str().rsplit_once('/') {
+            Some((folder, _)) => format!("{folder}/{file_id}"),
+            None => file_id.to_owned(),
+        },
+    };
+    ObjectKey::new(&key).map_err(|e| ApiError::invalid_key(format!("fileid {file_id:?}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn fileids_are_absolute_or_relative_to_the_original_folder() {
+        let original = ObjectKey::new("p1/test1.jpg").unwrap();
+        assert_eq!(result_key(&original, "/p2/test2.jpg").unwrap().as_str(), "p2/test2.jpg");
+        assert_eq!(result_key(&original, "p2/test2.jpg").unwrap().as_str(), "p1/p2/test2.jpg");
+        let at_root = ObjectKey::new("test1.jpg").unwrap();
+        assert_eq!(result_key(&at_root, "out.png").unwrap().as_str(), "out.png");
+        assert!(result_key(&original, "/../x").is_err());
+        assert!(result_key(&original, "a\\b").is_err());
+    }
+
+    #[test]
+    fn styles_expand_in_place() {
+        let styles = BTreeMap::from([("small".to_owned(), "imageMogr2/thumbnail/!50p|imageMogr2/strip".to_owned())]);
+        let pipeline = mogr::parse("style/small|imageInfo").unwrap();
+        let expanded = expand_styles(&pipeline, &styles).unwrap();
+        assert_eq!(expanded.to_string(), "imageMogr2/thumbnail/!50p|imageMogr2/strip|imageInfo");
+        let err = expand_styles(&mogr::parse("style/big").unwrap(), &styles).unwrap_err();
+        assert_eq!(err.errno, Some(-60967));
+        assert_eq!(err.status.as_u16(), 404);
+    }
+}

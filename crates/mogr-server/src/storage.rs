@@ -1,0 +1,584 @@
+//! Where buckets live: the [`Store`] trait and its local-folder implementation [`LocalStore`].
+//!
+//! ```text
+//! ROOT/
+//!   examplebucket-1250000000/        a bucket: its objects are the files below it
+//!     photos/cat.jpg                 key "photos/cat.jpg"
+//!   .mogr/                           the server's own data (no bucket name starts with '.')
+//!     meta/<bucket>/<key>.meta.json  Content-Type, ETag (MD5) and the size and mtime they are for
+//!     styles/<bucket>.json           the bucket's image styles
+//! ```
+//!
+//! Every key reaching a store is an [`ObjectKey`]: relative, no `.`/`..`/empty segments, no
+//! backslashes or control characters. The local store also checks, after resolving symbolic
+//! links, that every file it reads or writes lies inside the bucket's folder, and it never
+//! creates a folder through a link. Writes go to a temporary file in the object's own folder
+//! (`.mogr-tmp-*`, a name no key may use), are flushed to disk, then renamed over the object:
+//! a crash leaves the old object or the new one, never half of one. A file put in a bucket
+//! folder by hand is served too; its ETag and type are computed on first read.
+//!
+//! The trait is synchronous: the server calls it on its blocking pool. An S3-backed store
+//! (issue 9) will implement the same trait.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use md5::{Digest, Md5};
+use mogr::plan::ObjectKey;
+use serde::{Deserialize, Serialize};
+
+/// The prefix of temporary files; a key with a segment starting with it is refused.
+pub const TEMP_PREFIX: &str = ".mogr-tmp-";
+
+/// What the store knows of one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// Size in bytes.
+    pub size: u64,
+    /// The MD5 of the content in lower-case hex, in double quotes, as COS sends it.
+    pub etag: String,
+    /// The MIME type given when it was put, or guessed from its name and bytes.
+    pub content_type: String,
+    /// When it was last written.
+    pub last_modified: SystemTime,
+}
+
+/// An object's bytes, ready to be read.
+#[derive(Debug)]
+pub enum ObjectBody {
+    /// A local file, positioned at its start.
+    File(File),
+    /// Bytes in memory.
+    Bytes(Vec<u8>),
+}
+
+/// Why a store operation failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreError {
+    /// There is no bucket of this name.
+    NoSuchBucket(String),
+    /// There is no object with this key.
+    NoSuchKey(String),
+    /// The key collides with a folder, or a folder on its path with an object.
+    Conflict(String),
+    /// The key leads outside the bucket (through a symbolic link) or is reserved.
+    Refused(String),
+    /// The object is larger than the caller accepts.
+    TooLarge {
+        /// The key.
+        key: String,
+        /// The object's size.
+        size: u64,
+        /// The most bytes accepted.
+        limit: u64,
+    },
+    /// Any other I/O failure.
+    Io(String),
+}
+
+/// A place that holds buckets of objects and their styles.
+pub trait Store: Send + Sync {
+    /// Whether the bucket exists.
+    fn has_bucket(&self, bucket: &str) -> Result<bool, StoreError>;
+    /// The object's metadata.
+    fn head(&self, bucket: &str, key: &ObjectKey) -> Result<ObjectMeta, StoreError>;
+    /// The object's metadata and bytes.
+    fn get(&self, bucket: &str, key: &ObjectKey) -> Result<(ObjectMeta, ObjectBody), StoreError>;
+    /// The object's bytes in memory, refusing objects over `max_bytes`.
+    fn read(&self, bucket: &str, key: &ObjectKey, max_bytes: u64) -> Result<(ObjectMeta, Vec<u8>), StoreError>;
+    /// Stores `bytes` under `key` atomically, replacing any object there.
+    fn put(
+        &self,
+        bucket: &str,
+        key: &ObjectKey,
+        bytes: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<ObjectMeta, StoreError>;
+    /// Deletes the object; deleting a missing object succeeds.
+    fn delete(&self, bucket: &str, key: &ObjectKey) -> Result<(), StoreError>;
+    /// The bucket's styles, name to rule.
+    fn styles(&self, bucket: &str) -> Result<BTreeMap<String, String>, StoreError>;
+    /// Replaces the bucket's styles.
+    fn save_styles(&self, bucket: &str, styles: &BTreeMap<String, String>) -> Result<(), StoreError>;
+}
+
+/// Whether `name` is a bucket name COS accepts: `<name>-<APPID>`, the name of lower-case
+/// letters, digits and `-`, the APPID of digits.
+pub fn is_bucket_name(name: &str) -> bool {
+    name.rsplit_once('-').is_some_and(|(base, appid)| {
+        !base.is_empty()
+            && base.len() <= 50
+            && !base.starts_with('-')
+            && base.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !appid.is_empty()
+            && appid.len() <= 20
+            && appid.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// Buckets that are folders under one root.
+#[derive(Debug)]
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+/// The sidecar that remembers an object's type and ETag.
+#[derive(Debug, Serialize, Deserialize)]
+struct Sidecar {
+    content_type: String,
+    etag: String,
+    size: u64,
+    mtime_nanos: u128,
+}
+
+impl LocalStore {
+    /// The store whose buckets are the folders of `root`.
+    pub fn new(root: impl Into<PathBuf>) -> LocalStore {
+        LocalStore { root: root.into() }
+    }
+
+    /// The root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The bucket's folder, links resolved.
+    fn bucket_dir(&self, bucket: &str) -> Result<PathBuf, StoreError> {
+        if !is_bucket_name(bucket) {
+            return Err(StoreError::NoSuchBucket(bucket.to_owned()));
+        }
+        let dir = self.root.join(bucket);
+        match dir.canonicalize() {
+            Ok(real) if real.is_dir() => Ok(real),
+            Ok(_) => Err(StoreError::NoSuchBucket(bucket.to_owned())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(StoreError::NoSuchBucket(bucket.to_owned())),
+            Err(e) => Err(io_error("opening the bucket folder", &dir, &e)),
+        }
+    }
+
+    /// The file of an existing object, checked to lie inside the bucket.
+    fn object_file(&self, bucket: &str, key: &ObjectKey) -> Result<PathBuf, StoreError> {
+        check_reserved(key)?;
+        let dir = self.bucket_dir(bucket)?;
+        let path = key.segments().fold(dir.clone(), |path, segment| path.join(segment));
+        let real = match path.canonicalize() {
+            Ok(real) => real,
+            Err(e) if is_missing(&e) => return Err(StoreError::NoSuchKey(key.to_string())),
+            Err(e) => return Err(io_error("opening", &path, &e)),
+        };
+        if !real.starts_with(&dir) {
+            return Err(StoreError::Refused(format!("the key {:?} links outside its bucket", key.as_str())));
+        }
+        if !real.is_file() {
+            return Err(StoreError::NoSuchKey(key.to_string()));
+        }
+        Ok(real)
+    }
+
+    /// The folder for `key`'s file, created one segment at a time without following a link
+    /// out of the bucket.
+    fn parent_for_write(&self, bucket: &str, key: &ObjectKey) -> Result<(PathBuf, String), StoreError> {
+        check_reserved(key)?;
+        let dir = self.bucket_dir(bucket)?;
+        let segments: Vec<&str> = key.segments().collect();
+        let Some((name, folders)) = segments.split_last() else {
+            return Err(StoreError::Refused("the key is empty".to_owned()));
+        };
+        let mut path = dir.clone();
+        for folder in folders {
+            path.push(folder);
+            match fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    let real = path.canonicalize().map_err(|e| io_error("resolving", &path, &e))?;
+                    if !real.starts_with(&dir) {
+                        return Err(StoreError::Refused(format!(
+                            "the key {:?} leads through a link outside its bucket",
+                            key.as_str()
+                        )));
+                    }
+                    if !real.is_dir() {
+                        return Err(conflict(key));
+                    }
+                    path = real;
+                }
+                Ok(_) => return Err(conflict(key)),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => {}
+                    Err(e) => return Err(io_error("creating the folder", &path, &e)),
+                },
+                Err(e) => return Err(io_error("reading", &path, &e)),
+            }
+        }
+        Ok((path, (*name).to_owned()))
+    }
+
+    fn sidecar_path(&self, bucket: &str, key: &ObjectKey) -> PathBuf {
+        let mut path = self.root.join(".mogr").join("meta").join(bucket);
+        for segment in key.segments() {
+            path.push(segment);
+        }
+        let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        name.push(".meta.json");
+        path.set_file_name(name);
+        path
+    }
+
+    fn styles_path(&self, bucket: &str) -> PathBuf {
+        self.root.join(".mogr").join("styles").join(format!("{bucket}.json"))
+    }
+
+    /// The metadata of the file at `path`: from its sidecar when that is current, else
+    /// computed (and the sidecar rewritten, best effort).
+    fn meta_of(&self, bucket: &str, key: &ObjectKey, path: &Path) -> Result<ObjectMeta, StoreError> {
+        let stat = fs::metadata(path).map_err(|e| io_error("reading", path, &e))?;
+        let modified = stat.modified().unwrap_or(UNIX_EPOCH);
+        let mtime_nanos = nanos(modified);
+        let sidecar_path = self.sidecar_path(bucket, key);
+        let sidecar = fs::read(&sidecar_path).ok().and_then(|b| serde_json::from_slice::<Sidecar>(&b).ok());
+        if let Some(s) = sidecar.filter(|s| s.size == stat.len() && s.mtime_nanos == mtime_nanos) {
+            return Ok(ObjectMeta {
+                size: s.size,
+                etag: s.etag,
+                content_type: s.content_type,
+                last_modified: modified,
+            });
+        }
+        let mut file = File::open(path).map_err(|e| io_error("opening", path, &e))?;
+        let mut hasher = Md5::new();
+        let mut head = Vec::new();
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let n = file.read(&mut buffer).map_err(|e| io_error("reading", path, &e))?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &buffer[..n];
+            if head.len() < 64 {
+                head.extend_from_slice(&chunk[..chunk.len().min(64 - head.len())]);
+            }
+            hasher.update(chunk);
+        }
+        let etag = quoted_hex(&hasher.finalize());
+        let content_type = guess_content_type(key.as_str(), &head);
+        let sidecar = Sidecar { content_type, etag, size: stat.len(), mtime_nanos };
+        let _ = write_sidecar(&sidecar_path, &sidecar);
+        Ok(ObjectMeta {
+            size: sidecar.size,
+            etag: sidecar.etag,
+            content_type: sidecar.content_type,
+            last_modified: modified,
+        })
+    }
+}
+
+impl Store for LocalStore {
+    fn has_bucket(&self, bucket: &str) -> Result<bool, StoreError> {
+        match self.bucket_dir(bucket) {
+            Ok(_) => Ok(true),
+            Err(StoreError::NoSuchBucket(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn head(&self, bucket: &str, key: &ObjectKey) -> Result<ObjectMeta, StoreError> {
+        let path = self.object_file(bucket, key)?;
+        self.meta_of(bucket, key, &path)
+    }
+
+    fn get(&self, bucket: &str, key: &ObjectKey) -> Result<(ObjectMeta, ObjectBody), StoreError> {
+        let path = self.object_file(bucket, key)?;
+        let meta = self.meta_of(bucket, key, &path)?;
+        let file = File::open(&path).map_err(|e| io_error("opening", &path, &e))?;
+        Ok((meta, ObjectBody::File(file)))
+    }
+
+    fn read(&self, bucket: &str, key: &ObjectKey, max_bytes: u64) -> Result<(ObjectMeta, Vec<u8>), StoreError> {
+        let path = self.object_file(bucket, key)?;
+        let meta = self.meta_of(bucket, key, &path)?;
+        let too_large = |size| StoreError::TooLarge { key: key.to_string(), size, limit: max_bytes };
+        if meta.size > max_bytes {
+            return Err(too_large(meta.size));
+        }
+        let file = File::open(&path).map_err(|e| io_error("opening", &path, &e))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.size).unwrap_or(0));
+        file.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| io_error("reading", &path, &e))?;
+        let len = bytes.len() as u64;
+        if len > max_bytes {
+            return Err(too_large(len));
+        }
+        Ok((meta, bytes))
+    }
+
+    fn put(
+        &self,
+        bucket: &str,
+        key: &ObjectKey,
+        bytes: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<ObjectMeta, StoreError> {
+        let (folder, name) = self.parent_for_write(bucket, key)?;
+        let target = folder.join(&name);
+        if fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir()) {
+            return Err(conflict(key));
+        }
+        let etag = quoted_hex(&Md5::digest(bytes));
+        let content_type = match content_type.filter(|t| !t.trim().is_empty()) {
+            Some(given) => given.trim().to_owned(),
+            None => guess_content_type(key.as_str(), bytes),
+        };
+        write_atomic(&folder, &target, bytes)?;
+        let stat = fs::metadata(&target).map_err(|e| io_error("reading", &target, &e))?;
+        let modified = stat.modified().unwrap_or(UNIX_EPOCH);
+        let sidecar = Sidecar { content_type, etag, size: bytes.len() as u64, mtime_nanos: nanos(modified) };
+        let _ = write_sidecar(&self.sidecar_path(bucket, key), &sidecar);
+        Ok(ObjectMeta {
+            size: sidecar.size,
+            etag: sidecar.etag,
+            content_type: sidecar.content_type,
+            last_modified: modified,
+        })
+    }
+
+    fn delete(&self, bucket: &str, key: &ObjectKey) -> Result<(), StoreError> {
+        let path = match self.object_file(bucket, key) {
+            Ok(path) => path,
+            Err(StoreError::NoSuchKey(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        // Remove the name in the bucket (a link, if it is one), not the file it leads to.
+        let dir = self.bucket_dir(bucket)?;
+        let name = key.segments().fold(dir.clone(), |path, segment| path.join(segment));
+        let victim = if fs::symlink_metadata(&name).is_ok() { name } else { path };
+        match fs::remove_file(&victim) {
+            Ok(()) => {}
+            Err(e) if is_missing(&e) => {}
+            Err(e) => return Err(io_error("deleting", &victim, &e)),
+        }
+        let _ = fs::remove_file(self.sidecar_path(bucket, key));
+        // COS has no folders: drop the ones this delete left empty (remove_dir refuses others).
+        let mut folder = victim.parent().map(Path::to_path_buf);
+        while let Some(f) = folder.filter(|f| f.starts_with(&dir) && *f != dir) {
+            if fs::remove_dir(&f).is_err() {
+                break;
+            }
+            folder = f.parent().map(Path::to_path_buf);
+        }
+        Ok(())
+    }
+
+    fn styles(&self, bucket: &str) -> Result<BTreeMap<String, String>, StoreError> {
+        let path = self.styles_path(bucket);
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| StoreError::Io(format!("the style file {} is damaged: {e}", path.display()))),
+            Err(e) if is_missing(&e) => Ok(BTreeMap::new()),
+            Err(e) => Err(io_error("reading", &path, &e)),
+        }
+    }
+
+    fn save_styles(&self, bucket: &str, styles: &BTreeMap<String, String>) -> Result<(), StoreError> {
+        let path = self.styles_path(bucket);
+        let folder = path.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
+        fs::create_dir_all(&folder).map_err(|e| io_error("creating", &folder, &e))?;
+        let json = serde_json::to_vec_pretty(styles).map_err(|e| StoreError::Io(e.to_string()))?;
+        write_atomic(&folder, &path, &json)
+    }
+}
+
+/// Refuses keys that name the store's own temporary files.
+fn check_reserved(key: &ObjectKey) -> Result<(), StoreError> {
+    if key.segments().any(|s| s.starts_with(TEMP_PREFIX)) {
+        return Err(StoreError::Refused(format!("the key {:?} uses the reserved prefix {TEMP_PREFIX}", key.as_str())));
+    }
+    Ok(())
+}
+
+fn conflict(key: &ObjectKey) -> StoreError {
+    StoreError::Conflict(format!("the key {:?} collides with an existing folder or object", key.as_str()))
+}
+
+fn is_missing(e: &io::Error) -> bool {
+    // A file where a folder was expected (ENOTDIR) also means "no such object".
+    e.kind() == io::ErrorKind::NotFound || e.kind() == io::ErrorKind::NotADirectory
+}
+
+fn io_error(what: &str, path: &Path, e: &io::Error) -> StoreError {
+    StoreError::Io(format!("{what} {}: {e}", path.display()))
+}
+
+fn nanos(time: SystemTime) -> u128 {
+    time.duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}
+
+/// `"<hex>"`.
+fn quoted_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2 + 2);
+    s.push('"');
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s.push('"');
+    s
+}
+
+/// Writes `bytes` to `target` through a flushed temporary file in `folder` and a rename.
+fn write_atomic(folder: &Path, target: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let temp = folder.join(format!("{TEMP_PREFIX}{}-{n}", std::process::id()));
+    let result = (|| {
+        let mut file = fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, target)?;
+        // Make the rename itself durable (best effort: not every system can sync a folder).
+        if let Ok(dir) = File::open(folder) {
+            let _ = dir.sync_all();
+        }
+        Ok::<(), io::Error>(())
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&temp);
+        io_error("writing", target, &e)
+    })
+}
+
+fn write_sidecar(path: &Path, sidecar: &Sidecar) -> Result<(), StoreError> {
+    let folder = path.parent().ok_or_else(|| StoreError::Io("a sidecar without a folder".to_owned()))?;
+    fs::create_dir_all(folder).map_err(|e| io_error("creating", folder, &e))?;
+    let json = serde_json::to_vec(sidecar).map_err(|e| StoreError::Io(e.to_string()))?;
+    write_atomic(folder, path, &json)
+}
+
+/// The MIME type of an object put without one: from its first bytes when they are an image
+/// mogr knows, else from the key's extension, else `application/octet-stream`.
+pub fn guess_content_type(key: &str, head: &[u8]) -> String {
+    use mogr::plan::ImageFormat;
+    if let Some(format) = mogr::plan::probe::sniff(head) {
+        let mime = match format {
+            ImageFormat::Jpeg => "image/jpeg",
+            ImageFormat::Png => "image/png",
+            ImageFormat::Gif => "image/gif",
+            ImageFormat::Webp => "image/webp",
+            ImageFormat::Bmp => "image/bmp",
+            ImageFormat::Heif => "image/heic",
+            ImageFormat::Avif => "image/avif",
+            ImageFormat::Tiff => "image/tiff",
+            ImageFormat::Svg => "image/svg+xml",
+            _ => "application/octet-stream",
+        };
+        return mime.to_owned();
+    }
+    let extension = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let mime = match extension.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "bmp" => "image/bmp",
+        "heic" | "heif" => "image/heic",
+        "avif" => "image/avif",
+        "tif" | "tiff" => "image/tiff",
+        "svg" => "image/svg+xml",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "txt" => "text/plain",
+        "html" | "htm" => "text/html",
+        "css" => "text/css",
+        "js" => "text/javascript",
+        "pdf" => "application/pdf",
+        "mp4" => "video/mp4",
+        _ => "application/octet-stream",
+    };
+    mime.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn store(name: &str) -> (PathBuf, LocalStore) {
+        let root = std::env::temp_dir().join(format!("server-store-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        fs::create_dir_all(root.join("bucket-125")).unwrap();
+        (root.clone(), LocalStore::new(root))
+    }
+
+    fn key(k: &str) -> ObjectKey {
+        ObjectKey::new(k).unwrap()
+    }
+
+    #[test]
+    fn bucket_names_are_name_dash_appid() {
+        assert!(is_bucket_name("examplebucket-1250000000"));
+        assert!(is_bucket_name("a-b-1"));
+        assert!(!is_bucket_name("examplebucket"));
+        assert!(!is_bucket_name("Example-1"));
+        assert!(!is_bucket_name("-1"));
+        assert!(!is_bucket_name(".mogr-1"));
+        assert!(!is_bucket_name("a-1x"));
+    }
+
+    #[test]
+    fn put_get_delete_round_trip_and_clean_folders() {
+        let (root, store) = store("roundtrip");
+        let meta = store.put("bucket-125", &key("a/b/c.txt"), b"hello", None).unwrap();
+        assert_eq!(meta.etag, "\"5d41402abc4b2a76b9719d911017c592\"");
+        assert_eq!(meta.content_type, "text/plain");
+        assert_eq!(store.read("bucket-125", &key("a/b/c.txt"), 10).unwrap().1, b"hello");
+        assert!(matches!(store.read("bucket-125", &key("a/b/c.txt"), 4), Err(StoreError::TooLarge { .. })));
+        assert_eq!(store.head("bucket-125", &key("a/b/c.txt")).unwrap(), meta);
+        assert!(matches!(store.put("bucket-125", &key("a/b"), b"x", None), Err(StoreError::Conflict(_))));
+        assert!(matches!(store.put("bucket-125", &key("a/b/c.txt/d"), b"x", None), Err(StoreError::Conflict(_))));
+        store.delete("bucket-125", &key("a/b/c.txt")).unwrap();
+        assert!(!root.join("bucket-125/a").exists());
+        assert!(matches!(store.head("bucket-125", &key("a/b/c.txt")), Err(StoreError::NoSuchKey(_))));
+        store.delete("bucket-125", &key("a/b/c.txt")).unwrap();
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn files_put_by_hand_get_a_computed_etag() {
+        let (root, store) = store("byhand");
+        fs::write(root.join("bucket-125/x.bin"), b"hello").unwrap();
+        let meta = store.head("bucket-125", &key("x.bin")).unwrap();
+        assert_eq!(meta.etag, "\"5d41402abc4b2a76b9719d911017c592\"");
+        assert_eq!(meta.content_type, "application/octet-stream");
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn reserved_names_and_links_out_are_refused() {
+        let (root, store) = store("links");
+        assert!(matches!(store.put("bucket-125", &key(".mogr-tmp-1"), b"x", None), Err(StoreError::Refused(_))));
+        assert!(matches!(store.head("nobucket-1", &key("x")), Err(StoreError::NoSuchBucket(_))));
+        #[cfg(unix)]
+        {
+            let outside = root.join("outside");
+            fs::create_dir_all(&outside).unwrap();
+            fs::write(outside.join("secret"), b"s").unwrap();
+            std::os::unix::fs::symlink(&outside, root.join("bucket-125/link")).unwrap();
+            assert!(matches!(store.head("bucket-125", &key("link/secret")), Err(StoreError::Refused(_))));
+            assert!(matches!(store.put("bucket-125", &key("link/new"), b"x", None), Err(StoreError::Refused(_))));
+            assert!(!outside.join("new").exists());
+        }
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn styles_survive_a_new_store() {
+        let (root, store) = store("styles");
+        assert!(store.styles("bucket-125").unwrap().is_empty());
+        let styles = BTreeMap::from([("small".to_owned(), "imageMogr2/thumbnail/!50p".to_owned())]);
+        store.save_styles("bucket-125", &styles).unwrap();
+        assert_eq!(LocalStore::new(&root).styles("bucket-125").unwrap(), styles);
+        fs::remove_dir_all(root).unwrap();
+    }
+}
