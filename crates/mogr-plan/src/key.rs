@@ -96,8 +96,9 @@ impl ObjectUrl {
     }
 }
 
-/// `s` with each `%XX` replaced by its byte, once; the bytes must then be UTF-8.
-fn percent_decode(s: &str) -> Result<String, KeyError> {
+/// `s` with each `%XX` (two hex digits) replaced by its byte, once; the bytes must then be
+/// UTF-8. How a request path or a URL's path becomes the text of a key.
+pub fn percent_decode(s: &str) -> Result<String, KeyError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -108,7 +109,8 @@ fn percent_decode(s: &str) -> Result<String, KeyError> {
             continue;
         }
         let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-        let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
+        let byte =
+            hex.filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit())).and_then(|h| u8::from_str_radix(h, 16).ok());
         out.push(byte.ok_or_else(|| KeyError::new(s, "the key has a `%` not followed by two hex digits"))?);
         i += 3;
     }
@@ -192,6 +194,7 @@ mod tests {
             "",
             "http://h/%zz",
             "http://h/%4",
+            "http://h/%+2e%+2e/x",
             "ftp://h/a.png",
             "file:///etc/passwd",
             "http://user@evil/a.png",

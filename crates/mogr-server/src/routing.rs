@@ -291,22 +291,8 @@ pub fn decode_path(raw: &str) -> Result<String, ApiError> {
     if !raw.starts_with('/') {
         return Err(refuse("does not start with '/'"));
     }
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-            let byte =
-                hex.filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit())).and_then(|h| u8::from_str_radix(h, 16).ok());
-            out.push(byte.ok_or_else(|| refuse("has a '%' not followed by two hex digits"))?);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| refuse("is not UTF-8 once decoded"))
+    mogr::plan::key::percent_decode(raw)
+        .map_err(|e| ApiError::invalid_key(format!("the request path {raw:?} is refused: {}", e.reason)))
 }
 
 /// The object key of a decoded path (`/a/b.jpg` → `a/b.jpg`), validated.
