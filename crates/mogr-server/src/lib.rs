@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod bucket_config;
 pub mod config;
 mod cos_xml;
 pub mod error;

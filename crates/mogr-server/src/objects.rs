@@ -124,8 +124,8 @@ pub async fn with_styles(app: &Arc<App>, bucket: &str, pipeline: Pipeline) -> Re
     }
     let store = Arc::clone(&app.store);
     let bucket = bucket.to_owned();
-    let styles = blocking(move || store.styles(&bucket)).await??;
-    expand_styles(&pipeline, &styles)
+    let config = blocking(move || store.config(&bucket)).await??;
+    expand_styles(&pipeline, &config.styles)
 }
 
 /// A single `bytes=` range as `(first, last)` byte offsets, clipped to the object; `None`

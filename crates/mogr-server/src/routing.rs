@@ -41,8 +41,8 @@ pub struct App {
     pub max_body_bytes: u64,
     /// How long one request may take.
     pub request_timeout: Duration,
-    /// Serialises changes to style files.
-    pub styles_lock: tokio::sync::Mutex<()>,
+    /// Serialises changes to bucket settings (styles, hotlink, origin protection).
+    pub config_lock: tokio::sync::Mutex<()>,
     next_id: AtomicU64,
     id_prefix: String,
     header_case: axum::http::Extensions,
@@ -65,7 +65,7 @@ impl App {
             processor,
             max_body_bytes,
             request_timeout,
-            styles_lock: tokio::sync::Mutex::new(()),
+            config_lock: tokio::sync::Mutex::new(()),
             next_id: AtomicU64::new(1),
             id_prefix: format!("{started:x}{:x}", std::process::id()),
             header_case,

@@ -6,7 +6,7 @@
 //!     photos/cat.jpg                 key "photos/cat.jpg"
 //!   .mogr/                           the server's own data (no bucket name starts with '.')
 //!     meta/<bucket>/<key>.meta.json  Content-Type, ETag (MD5) and the size and mtime they are for
-//!     styles/<bucket>.json           the bucket's image styles
+//!     buckets/<bucket>.json          the bucket's settings: styles, hotlink, origin protection
 //! ```
 //!
 //! Every key reaching a store is an [`ObjectKey`]: relative, no `.`/`..`/empty segments, no
@@ -20,7 +20,6 @@
 //! The trait is synchronous: the server calls it on its blocking pool. An S3-backed store
 //! (issue 9) will implement the same trait.
 
-use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -30,6 +29,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use md5::{Digest, Md5};
 use mogr::plan::ObjectKey;
 use serde::{Deserialize, Serialize};
+
+use crate::bucket_config::BucketConfig;
 
 /// The prefix of temporary files; a key with a segment starting with it is refused.
 pub const TEMP_PREFIX: &str = ".mogr-tmp-";
@@ -80,7 +81,7 @@ pub enum StoreError {
     Io(String),
 }
 
-/// A place that holds buckets of objects and their styles.
+/// A place that holds buckets of objects and their settings.
 pub trait Store: Send + Sync {
     /// Whether the bucket exists.
     fn has_bucket(&self, bucket: &str) -> Result<bool, StoreError>;
@@ -100,10 +101,10 @@ pub trait Store: Send + Sync {
     ) -> Result<ObjectMeta, StoreError>;
     /// Deletes the object; deleting a missing object succeeds.
     fn delete(&self, bucket: &str, key: &ObjectKey) -> Result<(), StoreError>;
-    /// The bucket's styles, name to rule.
-    fn styles(&self, bucket: &str) -> Result<BTreeMap<String, String>, StoreError>;
-    /// Replaces the bucket's styles.
-    fn save_styles(&self, bucket: &str, styles: &BTreeMap<String, String>) -> Result<(), StoreError>;
+    /// The bucket's settings (the default ones when none were saved).
+    fn config(&self, bucket: &str) -> Result<BucketConfig, StoreError>;
+    /// Replaces the bucket's settings.
+    fn save_config(&self, bucket: &str, config: &BucketConfig) -> Result<(), StoreError>;
 }
 
 /// Whether `name` is a bucket name COS accepts: `<name>-<APPID>`, the name of lower-case
@@ -229,7 +230,12 @@ impl LocalStore {
         path
     }
 
-    fn styles_path(&self, bucket: &str) -> PathBuf {
+    fn config_path(&self, bucket: &str) -> PathBuf {
+        self.root.join(".mogr").join("buckets").join(format!("{bucket}.json"))
+    }
+
+    /// Where the first server kept a bucket's styles (read when there is no config yet).
+    fn legacy_styles_path(&self, bucket: &str) -> PathBuf {
         self.root.join(".mogr").join("styles").join(format!("{bucket}.json"))
     }
 
@@ -372,21 +378,32 @@ impl Store for LocalStore {
         Ok(())
     }
 
-    fn styles(&self, bucket: &str) -> Result<BTreeMap<String, String>, StoreError> {
-        let path = self.styles_path(bucket);
+    fn config(&self, bucket: &str) -> Result<BucketConfig, StoreError> {
+        let damaged = |path: &Path, e: serde_json::Error| {
+            StoreError::Io(format!("the bucket settings file {} is damaged: {e}", path.display()))
+        };
+        let path = self.config_path(bucket);
         match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| StoreError::Io(format!("the style file {} is damaged: {e}", path.display()))),
-            Err(e) if is_missing(&e) => Ok(BTreeMap::new()),
-            Err(e) => Err(io_error("reading", &path, &e)),
+            Ok(bytes) => return serde_json::from_slice(&bytes).map_err(|e| damaged(&path, e)),
+            Err(e) if !is_missing(&e) => return Err(io_error("reading", &path, &e)),
+            Err(_) => {}
+        }
+        let legacy = self.legacy_styles_path(bucket);
+        match fs::read(&legacy) {
+            Ok(bytes) => {
+                let styles = serde_json::from_slice(&bytes).map_err(|e| damaged(&legacy, e))?;
+                Ok(BucketConfig { styles, ..BucketConfig::default() })
+            }
+            Err(e) if is_missing(&e) => Ok(BucketConfig::default()),
+            Err(e) => Err(io_error("reading", &legacy, &e)),
         }
     }
 
-    fn save_styles(&self, bucket: &str, styles: &BTreeMap<String, String>) -> Result<(), StoreError> {
-        let path = self.styles_path(bucket);
+    fn save_config(&self, bucket: &str, config: &BucketConfig) -> Result<(), StoreError> {
+        let path = self.config_path(bucket);
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
         fs::create_dir_all(&folder).map_err(|e| io_error("creating", &folder, &e))?;
-        let json = serde_json::to_vec_pretty(styles).map_err(|e| StoreError::Io(e.to_string()))?;
+        let json = serde_json::to_vec_pretty(config).map_err(|e| StoreError::Io(e.to_string()))?;
         write_atomic(&folder, &path, &json)
     }
 }
@@ -503,6 +520,7 @@ pub fn guess_content_type(key: &str, head: &[u8]) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::bucket_config::{Hotlink, HotlinkType};
 
     fn store(name: &str) -> (PathBuf, LocalStore) {
         let root = std::env::temp_dir().join(format!("server-store-{name}-{}", std::process::id()));
@@ -573,12 +591,25 @@ mod tests {
     }
 
     #[test]
-    fn styles_survive_a_new_store() {
-        let (root, store) = store("styles");
-        assert!(store.styles("bucket-125").unwrap().is_empty());
-        let styles = BTreeMap::from([("small".to_owned(), "imageMogr2/thumbnail/!50p".to_owned())]);
-        store.save_styles("bucket-125", &styles).unwrap();
-        assert_eq!(LocalStore::new(&root).styles("bucket-125").unwrap(), styles);
+    fn settings_survive_a_new_store() {
+        let (root, store) = store("settings");
+        assert_eq!(store.config("bucket-125").unwrap(), BucketConfig::default());
+        let mut config = BucketConfig::default();
+        config.styles.insert("small".to_owned(), "imageMogr2/thumbnail/!50p".to_owned());
+        config.hotlink = Hotlink { kind: HotlinkType::White, urls: vec!["example.com".to_owned()] };
+        config.origin_protect = true;
+        store.save_config("bucket-125", &config).unwrap();
+        assert_eq!(LocalStore::new(&root).config("bucket-125").unwrap(), config);
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn styles_saved_by_the_first_server_are_still_read() {
+        let (root, store) = store("legacy");
+        fs::create_dir_all(root.join(".mogr/styles")).unwrap();
+        fs::write(root.join(".mogr/styles/bucket-125.json"), br#"{"small":"imageMogr2/strip"}"#).unwrap();
+        let config = store.config("bucket-125").unwrap();
+        assert_eq!(config.styles.get("small").map(String::as_str), Some("imageMogr2/strip"));
         fs::remove_dir_all(root).unwrap();
     }
 }

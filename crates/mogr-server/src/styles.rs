@@ -5,8 +5,8 @@
 //! A style's name is what `style/<name>` accepts (1-64 letters, digits, `-`, `_`, `.`); its
 //! body must be a valid rule that names no style (styles do not nest). At most
 //! [`MAX_STYLES`] per bucket (-60957). They are stored by the [`crate::storage::Store`] (the
-//! local store: `ROOT/.mogr/styles/<bucket>.json`, written atomically), so they survive
-//! restarts; changes are serialised by one lock.
+//! local store: `ROOT/.mogr/buckets/<bucket>.json` with the bucket's other settings, written
+//! atomically), so they survive restarts; changes are serialised by one lock.
 
 use std::sync::Arc;
 
@@ -42,10 +42,10 @@ pub async fn handle(app: &Arc<App>, mut req: Req) -> Result<Response, ApiError> 
             if has_styles(&pipeline) {
                 return Err(invalid_style(&name));
             }
-            let _guard = app.styles_lock.lock().await;
+            let _guard = app.config_lock.lock().await;
             blocking(move || -> Result<(), ApiError> {
-                let mut styles = store.styles(&bucket)?;
-                if !styles.contains_key(&name) && styles.len() >= MAX_STYLES {
+                let mut config = store.config(&bucket)?;
+                if !config.styles.contains_key(&name) && config.styles.len() >= MAX_STYLES {
                     return Err(ApiError::new(
                         StatusCode::BAD_REQUEST,
                         "StyleLimitExceeded",
@@ -53,27 +53,27 @@ pub async fn handle(app: &Arc<App>, mut req: Req) -> Result<Response, ApiError> 
                         format!("a bucket can have at most {MAX_STYLES} styles"),
                     ));
                 }
-                styles.insert(name, rule.trim().to_owned());
-                Ok(store.save_styles(&bucket, &styles)?)
+                config.styles.insert(name, rule.trim().to_owned());
+                Ok(store.save_config(&bucket, &config)?)
             })
             .await??;
             Ok(respond(StatusCode::OK, "application/xml", Body::empty()))
         }
         Method::GET => {
             let wanted = element_texts(body, "GetStyle", "StyleName")?;
-            let styles = blocking(move || store.styles(&bucket)).await??;
-            let listed = styles.iter().filter(|(name, _)| wanted.is_empty() || wanted.contains(name));
+            let config = blocking(move || store.config(&bucket)).await??;
+            let listed = config.styles.iter().filter(|(name, _)| wanted.is_empty() || wanted.contains(name));
             Ok(respond(StatusCode::OK, "application/xml", cos_xml::style_list(listed)))
         }
         Method::DELETE => {
             let name = single(element_texts(body, "DeleteStyle", "StyleName")?, "StyleName")?;
-            let _guard = app.styles_lock.lock().await;
+            let _guard = app.config_lock.lock().await;
             blocking(move || -> Result<(), ApiError> {
-                let mut styles = store.styles(&bucket)?;
-                if styles.remove(&name).is_none() {
+                let mut config = store.config(&bucket)?;
+                if config.styles.remove(&name).is_none() {
                     return Err(style_not_found(&name));
                 }
-                Ok(store.save_styles(&bucket, &styles)?)
+                Ok(store.save_config(&bucket, &config)?)
             })
             .await??;
             Ok(respond(StatusCode::OK, "application/xml", Body::empty()))
