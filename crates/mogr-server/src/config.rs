@@ -6,6 +6,7 @@
 //! listen = "127.0.0.1:8080"
 //! secret_id = "AKID..."          # or --secret-id / MOGR_SECRET_ID
 //! secret_key = "..."             # or --secret-key / MOGR_SECRET_KEY
+//! public_read = false            # or --public-read: unsigned GET/HEAD of objects let in
 //! max_body_bytes = 67108864      # PUT bodies over this are refused (413) before being read
 //! workers = 2                    # images processed at once (default: one per core)
 //! threads = 1                    # threads per image (default: the shared pool of one per core)
@@ -58,8 +59,14 @@ pub struct Cli {
     #[arg(long, value_name = "KEY", env = "MOGR_SECRET_KEY", requires = "secret_id", hide_env_values = true)]
     pub secret_key: Option<String>,
 
+    /// With keys, still let in GET and HEAD of objects that carry no signature at all (a
+    /// public-read bucket, as an image CDN origin needs); the bucket's hotlink and
+    /// original-image protections apply to them. Everything else must be signed.
+    #[arg(long)]
+    pub public_read: bool,
+
     /// A TOML (or, for a `.json` name, JSON) file with the other settings, each optional:
-    /// listen; secret_id, secret_key; max_body_bytes (largest request body, refused with 413
+    /// listen; secret_id, secret_key; public_read (true or false); max_body_bytes (largest request body, refused with 413
     /// before it is read; default 67108864); workers (images processed at once; default one
     /// per core); threads (threads per image; default a shared pool of one per core);
     /// request_timeout_secs (default 60); shutdown_timeout_secs (how long requests in flight
@@ -79,6 +86,8 @@ pub struct FileConfig {
     pub secret_id: Option<String>,
     /// `secret_key`.
     pub secret_key: Option<String>,
+    /// `public_read`: let unsigned downloads in when keys are set.
+    pub public_read: Option<bool>,
     /// `max_body_bytes`: the largest request body accepted.
     pub max_body_bytes: Option<u64>,
     /// `workers`: images processed at once.
@@ -102,6 +111,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The key pair requests must be signed with; `None`: an open server.
     pub credentials: Option<Credentials>,
+    /// With keys, whether unsigned GET/HEAD of objects are let in (subject to the bucket's
+    /// protections).
+    pub public_read: bool,
     /// The largest request body accepted.
     pub max_body_bytes: u64,
     /// Images processed at once.
@@ -126,6 +138,7 @@ impl Config {
             root: root.into(),
             listen,
             credentials: None,
+            public_read: false,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             workers: std::thread::available_parallelism().map(NonZeroUsize::get).unwrap_or(2),
             threads: None,
@@ -152,6 +165,7 @@ impl Config {
             (None, None) => None,
             _ => return Err("give both a SecretId and a SecretKey, or neither".to_owned()),
         };
+        config.public_read = cli.public_read || file.public_read.unwrap_or(false);
         if let Some(bytes) = file.max_body_bytes {
             config.max_body_bytes = bytes;
         }

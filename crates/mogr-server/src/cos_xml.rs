@@ -1,5 +1,6 @@
 //! The XML documents of the COS/CI surface: error bodies, `UploadResult` of persistent
-//! processing, and the style API's `AddStyle`/`GetStyle`/`DeleteStyle`/`StyleList`.
+//! processing, the style API's `AddStyle`/`GetStyle`/`DeleteStyle`/`StyleList`, and the bucket
+//! protections' `Hotlink` and `OriginProtectStatus`.
 //!
 //! The documents are small and flat, so they are written with [`escape`] and read with
 //! [`element_texts`] rather than a general XML library: a request body is only ever searched
@@ -7,6 +8,7 @@
 
 use std::fmt::Write;
 
+use crate::bucket_config::{Hotlink, HotlinkType};
 use crate::error::ApiError;
 
 /// `s` with `& < > " '` escaped.
@@ -132,6 +134,25 @@ pub fn style_list<'a>(styles: impl IntoIterator<Item = (&'a String, &'a String)>
     }
     xml.push_str("</StyleList>\n");
     xml
+}
+
+/// `GET /?hotlink`: `Status` (`on` unless the type is `off`), `Type` and every `Url`.
+pub fn hotlink(hotlink: &Hotlink) -> String {
+    let status = if hotlink.kind == HotlinkType::Off { "off" } else { "on" };
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Hotlink>\n");
+    leaf(&mut xml, 2, "Status", status);
+    leaf(&mut xml, 2, "Type", hotlink.kind.as_str());
+    for url in &hotlink.urls {
+        leaf(&mut xml, 2, "Url", url);
+    }
+    xml.push_str("</Hotlink>\n");
+    xml
+}
+
+/// `GET /?origin-protect`.
+pub fn origin_protect_status(on: bool) -> String {
+    let status = if on { "on" } else { "off" };
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OriginProtectStatus>{status}</OriginProtectStatus>\n")
 }
 
 fn leaf(xml: &mut String, indent: usize, name: &str, text: &str) {

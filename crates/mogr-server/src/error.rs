@@ -53,6 +53,22 @@ impl ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "AccessDenied", Some(-46619), message)
     }
 
+    /// 403: the bucket's hotlink protection refuses this Referer (CI -108).
+    pub fn invalid_referer(referer: Option<&str>) -> ApiError {
+        let message = match referer {
+            Some(referer) => format!("The bucket's hotlink protection does not allow the Referer {referer:?}."),
+            None => "The bucket's hotlink protection allows only listed Referers; the request has none.".to_owned(),
+        };
+        ApiError::new(StatusCode::FORBIDDEN, "AccessDenied", Some(-108), message)
+    }
+
+    /// 403: original-image protection: this image can only be downloaded through a style (CI -154).
+    pub fn original_protected(key: &str) -> ApiError {
+        let message =
+            format!("Original-image protection is on: {key:?} can only be downloaded through a style (?style/<name>).");
+        ApiError::new(StatusCode::FORBIDDEN, "AccessDenied", Some(-154), message)
+    }
+
     /// 400: a key or URL that is not a plain object key of the bucket (CI -60955).
     pub fn invalid_key(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "InvalidURI", Some(-60955), message)

@@ -14,8 +14,10 @@
 //!   ─▶ Host → bucket (first label, <BucketName-APPID>) ─▶ path decoded once → ObjectKey
 //!   ─▶ auth::verify (when keys are configured: header or pre-signed query, else 403)
 //!   ─▶ bucket exists? (404 NoSuchBucket)
-//!   ─▶ route: styles (/?style) │ objects (GET/HEAD/PUT/DELETE) │ objects::process (GET ?rule)
+//!   ─▶ route: styles (/?style) │ protection (/?hotlink, /?origin-protect)
+//!            │ objects (GET/HEAD/PUT/DELETE) │ objects::process (GET ?rule)
 //!            │ persist (PUT + Pic-Operations, POST ?image_process)
+//!   ─▶ downloads by anyone but the owner: protection::check_download (Referer, styles only)
 //!   ─▶ storage::Store (local folders; blocking pool) and processing::Processor (mogr on a
 //!      bounded pool of worker permits)
 //!   ─▶ response + x-cos-request-id / x-ci-request-id, or cos_xml::error_body + X-ErrNo
@@ -30,6 +32,8 @@
 //! | `cos_xml` | error bodies, `UploadResult`, the style documents |
 //! | `header_case` | response header names in COS's case (`ETag`), which the Python SDK needs |
 //! | `processing` | the worker pool, the bucket watermark images come from, style expansion |
+//! | [`bucket_config`] | a bucket's settings: styles, hotlink list, original-image protection |
+//! | `protection` | the hotlink and origin-protect routes, and the check downloads pass |
 //! | `objects`, `persist`, `styles` | the routes |
 //!
 //! Security rules: keys (object paths, `fileid`, watermark URLs) can never leave their bucket
@@ -48,6 +52,7 @@ mod header_case;
 mod objects;
 mod persist;
 mod processing;
+mod protection;
 mod routing;
 pub mod storage;
 mod styles;
@@ -77,14 +82,7 @@ impl Server {
         let settings = mogr::exec::Settings::default().with_threads(config.threads).with_jpeg(config.jpeg);
         let processor = Processor::new(settings, config.workers).map_err(std::io::Error::other)?;
         let store = Arc::new(LocalStore::new(&config.root));
-        let app = App::new(
-            store,
-            config.credentials.clone(),
-            Arc::new(processor),
-            config.max_body_bytes,
-            config.request_timeout,
-            header_case::template().await,
-        );
+        let app = App::new(store, Arc::new(processor), config, header_case::template().await);
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         Ok(Server { listener, app: Arc::new(app), shutdown_timeout: config.shutdown_timeout })
     }

@@ -15,6 +15,7 @@ use tokio_util::io::ReaderStream;
 
 use crate::error::ApiError;
 use crate::processing::{BucketObjects, expand_styles, has_styles};
+use crate::protection::{Download, Downloader, check_download};
 use crate::routing::{App, Req, blocking, respond};
 use crate::storage::{ObjectBody, ObjectMeta};
 
@@ -38,9 +39,12 @@ pub fn rule_of(query: &str) -> Result<Option<Pipeline>, ApiError> {
 
 /// `GET /<key>`.
 pub async fn get(app: &Arc<App>, req: Req, key: ObjectKey) -> Result<Response, ApiError> {
+    let shown_key = key.clone();
     let store = Arc::clone(&app.store);
     let bucket = req.bucket.clone();
     let (meta, body) = blocking(move || store.get(&bucket, &key)).await??;
+    check_download(app, &Downloader::of(&req), &shown_key, Download::Original { content_type: &meta.content_type })
+        .await?;
     let range = parse_range(req.header("range").as_deref(), meta.size)?;
     let (start, len) = range.map_or((0, meta.size), |(start, end)| (start, end - start + 1));
     let body = match body {
@@ -71,7 +75,10 @@ pub async fn get(app: &Arc<App>, req: Req, key: ObjectKey) -> Result<Response, A
 pub async fn head(app: &Arc<App>, req: Req, key: ObjectKey) -> Result<Response, ApiError> {
     let store = Arc::clone(&app.store);
     let bucket = req.bucket.clone();
+    let shown_key = key.clone();
     let meta = blocking(move || store.head(&bucket, &key)).await??;
+    check_download(app, &Downloader::of(&req), &shown_key, Download::Original { content_type: &meta.content_type })
+        .await?;
     let mut response = respond(StatusCode::OK, &meta.content_type, Body::empty());
     object_headers(&mut response, &meta, meta.size);
     response_overrides(&req, &mut response);
@@ -101,6 +108,7 @@ pub async fn delete(app: &Arc<App>, req: Req, key: ObjectKey) -> Result<Response
 
 /// `GET /<key>?<rule>`: the object processed, with the result's Content-Type.
 pub async fn process(app: &Arc<App>, req: Req, key: ObjectKey, pipeline: Pipeline) -> Result<Response, ApiError> {
+    check_download(app, &Downloader::of(&req), &key, Download::Processed(&pipeline)).await?;
     let pipeline = with_styles(app, &req.bucket, pipeline).await?;
     let rule = pipeline.to_string();
     let store = Arc::clone(&app.store);

@@ -4,6 +4,7 @@
 //! | request | route |
 //! | --- | --- |
 //! | `PUT/GET/DELETE /?style` | [`crate::styles`] |
+//! | `PUT/GET /?hotlink`, `PUT/GET/DELETE /?origin-protect` | [`crate::protection`] |
 //! | `GET /<key>?<rule>` (a rule, `style/<name>`, `ci-process=ImageInspect`) | [`crate::objects::process`] |
 //! | `GET`, `HEAD`, `PUT`, `DELETE /<key>` | [`crate::objects`] |
 //! | `PUT /<key>` with `Pic-Operations`, `POST /<key>?image_process` | [`crate::persist`] |
@@ -24,10 +25,11 @@ use http_body_util::BodyExt;
 use mogr::plan::ObjectKey;
 
 use crate::auth::{self, AuthError, Credentials, SignedRequest};
+use crate::config::Config;
 use crate::error::ApiError;
 use crate::processing::Processor;
 use crate::storage::{Store, is_bucket_name};
-use crate::{cos_xml, objects, persist, styles};
+use crate::{cos_xml, objects, persist, protection, styles};
 
 /// What every request shares.
 pub struct App {
@@ -41,6 +43,8 @@ pub struct App {
     pub max_body_bytes: u64,
     /// How long one request may take.
     pub request_timeout: Duration,
+    /// Whether unsigned downloads are let in when keys are configured.
+    pub public_read: bool,
     /// Serialises changes to bucket settings (styles, hotlink, origin protection).
     pub config_lock: tokio::sync::Mutex<()>,
     next_id: AtomicU64,
@@ -52,19 +56,18 @@ impl App {
     /// The shared state.
     pub fn new(
         store: Arc<dyn Store>,
-        credentials: Option<Credentials>,
         processor: Arc<Processor>,
-        max_body_bytes: u64,
-        request_timeout: Duration,
+        config: &Config,
         header_case: axum::http::Extensions,
     ) -> App {
         let started = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
         App {
             store,
-            credentials,
+            credentials: config.credentials.clone(),
             processor,
-            max_body_bytes,
-            request_timeout,
+            max_body_bytes: config.max_body_bytes,
+            request_timeout: config.request_timeout,
+            public_read: config.public_read,
             config_lock: tokio::sync::Mutex::new(()),
             next_id: AtomicU64::new(1),
             id_prefix: format!("{started:x}{:x}", std::process::id()),
@@ -95,6 +98,9 @@ pub struct Req {
     pub headers: HeaderMap,
     /// The body, unread.
     pub body: Body,
+    /// Whether the request was signed with the server's keys (the bucket owner's); the bucket
+    /// protections check everyone else.
+    pub owner: bool,
 }
 
 impl Req {
@@ -207,26 +213,37 @@ async fn dispatch(app: &Arc<App>, request: Request) -> Result<Response, ApiError
     let bucket = bucket_of_host(&host)?;
     let path = decode_path(parts.uri.path())?;
     let query = parts.uri.query().unwrap_or("").to_owned();
-    if let Some(credentials) = &app.credentials {
-        let signed =
-            SignedRequest { method: parts.method.as_str(), path: &path, query: &query, headers: &parts.headers };
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        auth::verify(credentials, &signed, now).map_err(|e| match e {
-            AuthError::Expired(message) => ApiError::signature_expired(message),
-            AuthError::Missing(message) | AuthError::Mismatch(message) => ApiError::access_denied(message),
-        })?;
-    }
+    let owner = match &app.credentials {
+        Some(_) if app.public_read && is_unsigned_download(&parts.method, &path, &query, &parts.headers) => false,
+        Some(credentials) => {
+            let signed =
+                SignedRequest { method: parts.method.as_str(), path: &path, query: &query, headers: &parts.headers };
+            let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            auth::verify(credentials, &signed, now).map_err(|e| match e {
+                AuthError::Expired(message) => ApiError::signature_expired(message),
+                AuthError::Missing(message) | AuthError::Mismatch(message) => ApiError::access_denied(message),
+            })?;
+            true
+        }
+        None => false,
+    };
     let store = Arc::clone(&app.store);
     let name = bucket.clone();
     if !blocking(move || store.has_bucket(&name)).await?? {
         return Err(ApiError::no_such_bucket(&bucket));
     }
     let params = auth::query_pairs(&query);
-    let mut req = Req { method: parts.method, host, bucket, path, query, params, headers: parts.headers, body };
+    let mut req = Req { method: parts.method, host, bucket, path, query, params, headers: parts.headers, body, owner };
 
     if req.path == "/" {
         if req.has_param("style") {
             return styles::handle(app, req).await;
+        }
+        if req.has_param("hotlink") {
+            return protection::hotlink(app, req).await;
+        }
+        if req.has_param("origin-protect") {
+            return protection::origin_protect(app, req).await;
         }
         return match req.method {
             Method::GET | Method::HEAD => Err(ApiError::not_implemented("Listing a bucket (GET Bucket)")),
@@ -264,6 +281,15 @@ async fn dispatch(app: &Arc<App>, request: Request) -> Result<Response, ApiError
             Err(ApiError::method_not_allowed(method.as_str()))
         }
     }
+}
+
+/// A GET or HEAD of an object carrying no signature at all (neither header nor query): what a
+/// `public_read` server lets in without keys. A request with a signature is always verified.
+fn is_unsigned_download(method: &Method, path: &str, query: &str, headers: &HeaderMap) -> bool {
+    (method == Method::GET || method == Method::HEAD)
+        && path != "/"
+        && !headers.contains_key(header::AUTHORIZATION)
+        && !auth::query_pairs(query).iter().any(|(name, _)| name.eq_ignore_ascii_case("q-sign-algorithm"))
 }
 
 /// The bucket a Host header names: its first label, `<BucketName-APPID>`.
