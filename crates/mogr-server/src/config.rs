@@ -7,6 +7,7 @@
 //! secret_id = "AKID..."          # or --secret-id / MOGR_SECRET_ID
 //! secret_key = "..."             # or --secret-key / MOGR_SECRET_KEY
 //! public_read = false            # or --public-read: unsigned GET/HEAD of objects let in
+//! metrics_listen = "127.0.0.1:9090"  # or --metrics-listen: Prometheus text at GET /metrics
 //! max_body_bytes = 67108864      # PUT bodies over this are refused (413) before being read
 //! workers = 2                    # images processed at once (default: one per core)
 //! threads = 1                    # threads per image (default: the shared pool of one per core)
@@ -65,8 +66,14 @@ pub struct Cli {
     #[arg(long)]
     pub public_read: bool,
 
+    /// Serve Prometheus metrics (requests, latency, bytes, errors by code, images in flight)
+    /// at `GET /metrics` on this address, apart from the buckets' port [default: off, or
+    /// `metrics_listen` of the config file]
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// A TOML (or, for a `.json` name, JSON) file with the other settings, each optional:
-    /// listen; secret_id, secret_key; public_read (true or false); max_body_bytes (largest request body, refused with 413
+    /// listen; secret_id, secret_key; public_read (true or false); metrics_listen; max_body_bytes (largest request body, refused with 413
     /// before it is read; default 67108864); workers (images processed at once; default one
     /// per core); threads (threads per image; default a shared pool of one per core);
     /// request_timeout_secs (default 60); shutdown_timeout_secs (how long requests in flight
@@ -88,6 +95,8 @@ pub struct FileConfig {
     pub secret_key: Option<String>,
     /// `public_read`: let unsigned downloads in when keys are set.
     pub public_read: Option<bool>,
+    /// `metrics_listen`: where `GET /metrics` is served.
+    pub metrics_listen: Option<SocketAddr>,
     /// `max_body_bytes`: the largest request body accepted.
     pub max_body_bytes: Option<u64>,
     /// `workers`: images processed at once.
@@ -114,6 +123,8 @@ pub struct Config {
     /// With keys, whether unsigned GET/HEAD of objects are let in (subject to the bucket's
     /// protections).
     pub public_read: bool,
+    /// Where `GET /metrics` is served; `None`: nowhere.
+    pub metrics_listen: Option<SocketAddr>,
     /// The largest request body accepted.
     pub max_body_bytes: u64,
     /// Images processed at once.
@@ -139,6 +150,7 @@ impl Config {
             listen,
             credentials: None,
             public_read: false,
+            metrics_listen: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             workers: std::thread::available_parallelism().map(NonZeroUsize::get).unwrap_or(2),
             threads: None,
@@ -166,6 +178,7 @@ impl Config {
             _ => return Err("give both a SecretId and a SecretKey, or neither".to_owned()),
         };
         config.public_read = cli.public_read || file.public_read.unwrap_or(false);
+        config.metrics_listen = cli.metrics_listen.or(file.metrics_listen);
         if let Some(bytes) = file.max_body_bytes {
             config.max_body_bytes = bytes;
         }

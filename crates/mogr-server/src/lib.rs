@@ -30,6 +30,7 @@
 //! | [`auth`] | the COS XML API signature (HMAC-SHA1), verified and (for tests) computed |
 //! | [`storage`] | the [`storage::Store`] trait and the local-folder store (atomic writes, sidecars) |
 //! | `cos_xml` | error bodies, `UploadResult`, the style documents |
+//! | [`metrics`] | Prometheus metrics, served on `--metrics-listen` |
 //! | `header_case` | response header names in COS's case (`ETag`), which the Python SDK needs |
 //! | `processing` | the worker pool, the bucket watermark images come from, style expansion |
 //! | [`bucket_config`] | a bucket's settings: styles, hotlink list, original-image protection |
@@ -49,6 +50,7 @@ pub mod config;
 mod cos_xml;
 pub mod error;
 mod header_case;
+pub mod metrics;
 mod objects;
 mod persist;
 mod processing;
@@ -65,6 +67,7 @@ use std::time::Duration;
 use axum::Router;
 
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::processing::Processor;
 use crate::routing::App;
 use crate::storage::LocalStore;
@@ -72,6 +75,7 @@ use crate::storage::LocalStore;
 /// A bound server, ready to run.
 pub struct Server {
     listener: tokio::net::TcpListener,
+    metrics_listener: Option<tokio::net::TcpListener>,
     app: Arc<App>,
     shutdown_timeout: Duration,
 }
@@ -80,11 +84,17 @@ impl Server {
     /// Binds `config.listen` and prepares the store and the worker pool.
     pub async fn bind(config: &Config) -> std::io::Result<Server> {
         let settings = mogr::exec::Settings::default().with_threads(config.threads).with_jpeg(config.jpeg);
-        let processor = Processor::new(settings, config.workers).map_err(std::io::Error::other)?;
+        let metrics = Arc::new(Metrics::new());
+        let processor =
+            Processor::new(settings, config.workers, Arc::clone(&metrics)).map_err(std::io::Error::other)?;
         let store = Arc::new(LocalStore::new(&config.root));
-        let app = App::new(store, Arc::new(processor), config, header_case::template().await);
+        let app = App::new(store, Arc::new(processor), metrics, config, header_case::template().await);
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
-        Ok(Server { listener, app: Arc::new(app), shutdown_timeout: config.shutdown_timeout })
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(tokio::net::TcpListener::bind(addr).await?),
+            None => None,
+        };
+        Ok(Server { listener, metrics_listener, app: Arc::new(app), shutdown_timeout: config.shutdown_timeout })
     }
 
     /// The address it listens on.
@@ -92,15 +102,34 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// The address `GET /metrics` is served on, when metrics were asked for.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` completes, then stops accepting connections and lets the
     /// requests in flight finish (for at most the configured shutdown timeout).
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let metrics = Arc::clone(&self.app.metrics);
         let router = Router::new().fallback(routing::handle).with_state(self.app);
         let (tx, rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             shutdown.await;
             let _ = tx.send(true);
         });
+        if let Some(listener) = self.metrics_listener {
+            let mut stop = rx.clone();
+            let router =
+                Router::new().route("/metrics", axum::routing::get(move || async move { metrics_response(&metrics) }));
+            tokio::spawn(async move {
+                let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|stop| *stop).await;
+                });
+                if let Err(e) = serve.await {
+                    tracing::error!("the metrics listener failed: {e}");
+                }
+            });
+        }
         let mut graceful = rx.clone();
         let mut deadline = rx;
         let serve = axum::serve(self.listener, router).with_graceful_shutdown(async move {
@@ -119,4 +148,14 @@ impl Server {
             }
         }
     }
+}
+
+/// The Prometheus text of `metrics`, with the OpenMetrics Content-Type.
+fn metrics_response(metrics: &Metrics) -> axum::response::Response {
+    let mut response = axum::response::Response::new(axum::body::Body::from(metrics.render()));
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    response
 }

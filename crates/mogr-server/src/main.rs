@@ -53,8 +53,13 @@ async fn serve(config: Config) -> std::io::Result<()> {
              write and delete every object under {}",
             config.root.display()
         );
+    } else if config.public_read {
+        tracing::info!("writes and settings need a valid COS signature; unsigned downloads are let in (public read)");
     } else {
         tracing::info!("every request must carry a valid COS signature");
+    }
+    if let Some(metrics) = server.metrics_addr() {
+        tracing::info!(%metrics, "Prometheus metrics at GET /metrics");
     }
     server.run(shutdown_signal()).await?;
     tracing::info!("stopped");

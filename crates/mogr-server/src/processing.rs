@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use mogr::exec::{Context, Executor, FetchError, ObjectResolver, Settings};
 use mogr::plan::{Limits, ObjectKey, ObjectUrl};
@@ -16,6 +17,7 @@ use tokio::sync::Semaphore;
 
 use crate::cos_xml::ImageInfo;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::storage::{Store, StoreError};
 
 /// The executor, the limits and the permits of the worker pool.
@@ -24,13 +26,16 @@ pub struct Processor {
     executor: Executor,
     limits: Limits,
     permits: Arc<Semaphore>,
+    metrics: Arc<Metrics>,
 }
 
 impl Processor {
-    /// A processor running at most `workers` images at once with `settings`.
-    pub fn new(settings: Settings, workers: usize) -> Result<Processor, String> {
+    /// A processor running at most `workers` images at once with `settings`, counting its
+    /// jobs in `metrics`.
+    pub fn new(settings: Settings, workers: usize, metrics: Arc<Metrics>) -> Result<Processor, String> {
         let executor = Executor::new(settings).map_err(|e| format!("starting the image executor: {e}"))?;
-        Ok(Processor { executor, limits: Limits::default(), permits: Arc::new(Semaphore::new(workers.max(1))) })
+        let permits = Arc::new(Semaphore::new(workers.max(1)));
+        Ok(Processor { executor, limits: Limits::default(), permits, metrics })
     }
 
     /// The largest input accepted, in bytes.
@@ -44,14 +49,20 @@ impl Processor {
         T: Send + 'static,
         F: FnOnce(&Processor) -> T + Send + 'static,
     {
+        let waiting = self.metrics.job_waiting();
         let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
             .map_err(|_| ApiError::internal("the worker pool is closed"))?;
+        drop(waiting);
         let processor = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            job(&processor)
+            let _running = processor.metrics.job_running();
+            let started = Instant::now();
+            let result = job(&processor);
+            processor.metrics.job_finished(started.elapsed());
+            result
         })
         .await
         .map_err(|e| ApiError::internal(format!("an image worker failed: {e}")))

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
-use axum::body::Bytes;
+use axum::body::{Bytes, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
@@ -27,6 +27,7 @@ use mogr::plan::ObjectKey;
 use crate::auth::{self, AuthError, Credentials, SignedRequest};
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::metrics::{Finished, Metrics};
 use crate::processing::Processor;
 use crate::storage::{Store, is_bucket_name};
 use crate::{cos_xml, objects, persist, protection, styles};
@@ -39,6 +40,8 @@ pub struct App {
     pub credentials: Option<Credentials>,
     /// The worker pool.
     pub processor: Arc<Processor>,
+    /// What the server counts.
+    pub metrics: Arc<Metrics>,
     /// The largest request body accepted.
     pub max_body_bytes: u64,
     /// How long one request may take.
@@ -57,6 +60,7 @@ impl App {
     pub fn new(
         store: Arc<dyn Store>,
         processor: Arc<Processor>,
+        metrics: Arc<Metrics>,
         config: &Config,
         header_case: axum::http::Extensions,
     ) -> App {
@@ -65,6 +69,7 @@ impl App {
             store,
             credentials: config.credentials.clone(),
             processor,
+            metrics,
             max_body_bytes: config.max_body_bytes,
             request_timeout: config.request_timeout,
             public_read: config.public_read,
@@ -147,6 +152,8 @@ impl Req {
 /// The handler of every request.
 pub async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let started = Instant::now();
+    let _in_flight = app.metrics.request_started();
+    let request_bytes = content_length(request.headers()).unwrap_or(0);
     let request_id = app.request_id();
     let method = request.method().clone();
     let resource = format!(
@@ -159,15 +166,26 @@ pub async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         Ok(result) => result,
         Err(_) => Err(ApiError::timeout(timeout.as_secs())),
     };
+    let mut failure = None;
     let mut response = match result {
         Ok(response) => response,
         Err(error) => {
             if error.status.is_server_error() {
                 tracing::error!(request_id, %method, resource, %error, "request failed");
             }
+            failure = Some((error.code, error.errno));
             error_response(&error, &request_id, &resource, method == Method::HEAD)
         }
     };
+    let response_bytes = response.body().size_hint().exact().or_else(|| content_length(response.headers()));
+    app.metrics.request_finished(Finished {
+        method: &method,
+        status: response.status().as_u16(),
+        error: failure,
+        request_bytes,
+        response_bytes: if method == Method::HEAD { 0 } else { response_bytes.unwrap_or(0) },
+        elapsed: started.elapsed(),
+    });
     let headers = response.headers_mut();
     if let Ok(id) = HeaderValue::from_str(&request_id) {
         headers.insert("x-cos-request-id", id.clone());
@@ -184,6 +202,11 @@ pub async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         "request"
     );
     response
+}
+
+/// The Content-Length header as a number.
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
 /// The COS error response (no body for HEAD).

@@ -458,6 +458,37 @@ fn signatures_are_required_when_keys_are_set() {
 }
 
 #[test]
+fn metrics_count_requests_errors_bytes_and_images() {
+    let server = TestServer::start("metrics", |c| c.metrics_listen = Some("127.0.0.1:0".parse().unwrap()));
+    let metrics_addr = server.metrics_addr.expect("metrics were asked for");
+    let photo = testdata("landscape_orient6.jpg");
+    assert_eq!(server.send("PUT", "/p.jpg", &[], &photo).status, 200);
+    server.send("GET", "/missing.jpg", &[], b"").assert_error(404, "NoSuchKey", Some(-46628));
+    let thumb = server.send("GET", "/p.jpg?imageMogr2/thumbnail/100x", &[], b"");
+    assert_eq!(thumb.status, 200);
+
+    let scrape = common::send(metrics_addr, "GET", "/metrics", &[("Host", "127.0.0.1")], b"");
+    assert_eq!(scrape.status, 200);
+    assert!(scrape.header("content-type").unwrap().starts_with("application/openmetrics-text"));
+    let text = scrape.text();
+    let value = |line_start: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(line_start)).unwrap_or_else(|| panic!("{line_start}: {text}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(value("mogr_http_requests_total{method=\"PUT\",status=\"200\"}"), 1.0);
+    assert_eq!(value("mogr_http_requests_total{method=\"GET\",status=\"404\"}"), 1.0);
+    assert_eq!(value("mogr_http_errors_total{code=\"NoSuchKey\",errno=\"-46628\"}"), 1.0);
+    assert_eq!(value("mogr_http_request_bytes_total"), photo.len() as f64);
+    assert!(value("mogr_http_response_bytes_total") >= thumb.body.len() as f64);
+    assert_eq!(value("mogr_image_job_duration_seconds_count"), 1.0);
+    assert_eq!(value("mogr_http_request_duration_seconds_count{method=\"GET\"}"), 2.0);
+    assert_eq!(value("mogr_image_jobs_running"), 0.0);
+    assert_eq!(value("mogr_http_requests_in_flight"), 0.0);
+    // The buckets' port does not serve metrics.
+    assert_eq!(server.send("GET", "/metrics", &[], b"").status, 404);
+}
+
+#[test]
 fn slow_requests_time_out() {
     let server = TestServer::start("timeout", |c| c.request_timeout = Duration::from_secs(1));
     let mut stream = TcpStream::connect(server.addr).unwrap();
@@ -480,6 +511,10 @@ fn help_documents_every_option() {
         "--secret-id",
         "--secret-key",
         "--config",
+        "--public-read",
+        "--metrics-listen",
+        "public_read",
+        "metrics_listen",
         "max_body_bytes",
         "workers",
         "request_timeout_secs",

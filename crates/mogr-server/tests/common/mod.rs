@@ -20,6 +20,8 @@ pub const HOST: &str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com";
 /// A running server; stopped when dropped.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// Where `GET /metrics` answers, when the config asked for it.
+    pub metrics_addr: Option<SocketAddr>,
     pub root: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -46,7 +48,7 @@ impl TestServer {
             let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             runtime.block_on(async move {
                 let server = Server::bind(&config).await.unwrap();
-                addr_tx.send(server.local_addr().unwrap()).unwrap();
+                addr_tx.send((server.local_addr().unwrap(), server.metrics_addr())).unwrap();
                 server
                     .run(async move {
                         let _ = stop_rx.await;
@@ -55,8 +57,8 @@ impl TestServer {
                     .unwrap();
             });
         });
-        let addr = addr_rx.recv_timeout(Duration::from_secs(20)).unwrap();
-        TestServer { addr, root, stop: Some(stop_tx), thread: Some(thread), keep_root: false }
+        let (addr, metrics_addr) = addr_rx.recv_timeout(Duration::from_secs(20)).unwrap();
+        TestServer { addr, metrics_addr, root, stop: Some(stop_tx), thread: Some(thread), keep_root: false }
     }
 
     /// The bucket's folder.
