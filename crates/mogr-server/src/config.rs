@@ -9,6 +9,7 @@
 //! public_read = false            # or --public-read: unsigned GET/HEAD of objects let in
 //! metrics_listen = "127.0.0.1:9090"  # or --metrics-listen: Prometheus text at GET /metrics
 //! max_body_bytes = 67108864      # PUT bodies over this are refused (413) before being read
+//! max_buffered_body_bytes = 536870912  # bodies held in memory by all requests at once
 //! workers = 2                    # images processed at once (default: one per core)
 //! threads = 1                    # threads per image (default: the shared pool of one per core)
 //! request_timeout_secs = 60
@@ -73,8 +74,10 @@ pub struct Cli {
     pub metrics_listen: Option<SocketAddr>,
 
     /// A TOML (or, for a `.json` name, JSON) file with the other settings, each optional:
-    /// listen; secret_id, secret_key; public_read (true or false); metrics_listen; max_body_bytes (largest request body, refused with 413
-    /// before it is read; default 67108864); workers (images processed at once; default one
+    /// listen; secret_id, secret_key; public_read (true or false); metrics_listen;
+    /// max_body_bytes (largest request body, refused with 413 before it is read; default
+    /// 67108864); max_buffered_body_bytes (bodies all requests hold in memory at once, at
+    /// least max_body_bytes; default 536870912); workers (images processed at once; default one
     /// per core); threads (threads per image; default a shared pool of one per core);
     /// request_timeout_secs (default 60); shutdown_timeout_secs (how long requests in flight
     /// may finish after SIGTERM/SIGINT; default 30); jpeg ("fast", the default, or "compact").
@@ -99,6 +102,8 @@ pub struct FileConfig {
     pub metrics_listen: Option<SocketAddr>,
     /// `max_body_bytes`: the largest request body accepted.
     pub max_body_bytes: Option<u64>,
+    /// `max_buffered_body_bytes`: request bodies held in memory at once.
+    pub max_buffered_body_bytes: Option<u64>,
     /// `workers`: images processed at once.
     pub workers: Option<usize>,
     /// `threads`: threads per image.
@@ -127,6 +132,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// The largest request body accepted.
     pub max_body_bytes: u64,
+    /// The bytes of request bodies all requests may hold in memory at once.
+    pub max_buffered_body_bytes: u64,
     /// Images processed at once.
     pub workers: usize,
     /// Threads per image; `None`: the shared pool.
@@ -142,6 +149,9 @@ pub struct Config {
 /// The default body limit: 64 MiB (processing itself takes inputs up to 32 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The default budget of request bodies in memory at once: 512 MiB (eight largest bodies).
+pub const DEFAULT_MAX_BUFFERED_BODY_BYTES: u64 = 512 * 1024 * 1024;
+
 impl Config {
     /// A configuration with the defaults for `root`, listening on `listen`, open.
     pub fn new(root: impl Into<PathBuf>, listen: SocketAddr) -> Config {
@@ -152,6 +162,7 @@ impl Config {
             public_read: false,
             metrics_listen: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_buffered_body_bytes: DEFAULT_MAX_BUFFERED_BODY_BYTES,
             workers: std::thread::available_parallelism().map(NonZeroUsize::get).unwrap_or(2),
             threads: None,
             request_timeout: Duration::from_secs(60),
@@ -181,6 +192,15 @@ impl Config {
         config.metrics_listen = cli.metrics_listen.or(file.metrics_listen);
         if let Some(bytes) = file.max_body_bytes {
             config.max_body_bytes = bytes;
+        }
+        if let Some(bytes) = file.max_buffered_body_bytes {
+            config.max_buffered_body_bytes = bytes;
+        }
+        if config.max_buffered_body_bytes < config.max_body_bytes {
+            return Err(format!(
+                "max_buffered_body_bytes ({}) must be at least max_body_bytes ({}): a body of the largest size could never be read",
+                config.max_buffered_body_bytes, config.max_body_bytes
+            ));
         }
         if let Some(workers) = file.workers {
             if workers == 0 {
@@ -242,6 +262,11 @@ mod tests {
         let config = Config::from_cli(cli).unwrap();
         assert_eq!(config.credentials.unwrap().secret_id, "a");
         assert_eq!(config.listen.port(), 9);
+
+        std::fs::write(&toml_path, "max_body_bytes = 100\nmax_buffered_body_bytes = 99\n").unwrap();
+        let cli =
+            Cli::parse_from(["mogr-server", "--root", dir.to_str().unwrap(), "--config", toml_path.to_str().unwrap()]);
+        assert!(Config::from_cli(cli).unwrap_err().contains("max_buffered_body_bytes"));
 
         std::fs::write(&toml_path, "wokers = 3\n").unwrap();
         assert!(read_file(&toml_path).is_err());

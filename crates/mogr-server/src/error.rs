@@ -18,12 +18,21 @@ pub struct ApiError {
     pub errno: Option<i32>,
     /// What went wrong, for a person.
     pub message: String,
+    /// Headers the error response carries besides the usual ones (e.g. `Content-Range` of a
+    /// 416).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl ApiError {
     /// An error with every field given.
     pub fn new(status: StatusCode, code: &'static str, errno: Option<i32>, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, errno, message: message.into() }
+        ApiError { status, code, errno, message: message.into(), headers: Vec::new() }
+    }
+
+    /// The error with one more response header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> ApiError {
+        self.headers.push((name, value.into()));
+        self
     }
 
     /// 404: the Host header names a bucket this server does not have.
@@ -85,9 +94,11 @@ impl ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "EntityTooLarge", Some(-60996), message)
     }
 
-    /// 416: a `Range` header that cannot be served.
-    pub fn invalid_range(message: impl Into<String>) -> ApiError {
+    /// 416: a `Range` header that cannot be served from an object of `size` bytes (with
+    /// `Content-Range: bytes */size`, as RFC 9110 asks).
+    pub fn invalid_range(message: impl Into<String>, size: u64) -> ApiError {
         ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "InvalidRange", Some(-29033), message)
+            .with_header("content-range", format!("bytes */{size}"))
     }
 
     /// 405: a method the route does not take.

@@ -137,14 +137,17 @@ pub async fn with_styles(app: &Arc<App>, bucket: &str, pipeline: Pipeline) -> Re
 }
 
 /// A single `bytes=` range as `(first, last)` byte offsets, clipped to the object; `None`
-/// serves the whole object (no header, or several ranges, which this server does not
-/// combine); an unreadable or unsatisfiable range is 416.
+/// serves the whole object (no header, another unit, or several ranges, which this server
+/// does not combine); an unreadable or unsatisfiable byte range is 416.
 pub fn parse_range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ApiError> {
     let Some(header) = header.map(str::trim) else {
         return Ok(None);
     };
-    let invalid = || ApiError::invalid_range(format!("the range {header:?} cannot be served from {size} bytes"));
-    let spec = header.strip_prefix("bytes=").ok_or_else(invalid)?.trim();
+    let invalid = || ApiError::invalid_range(format!("the range {header:?} cannot be served from {size} bytes"), size);
+    // Another unit, or several ranges: served whole (RFC 9110 lets a server ignore Range).
+    let Some(spec) = header.strip_prefix("bytes=").map(str::trim) else {
+        return Ok(None);
+    };
     if spec.contains(',') {
         return Ok(None);
     }
@@ -245,8 +248,11 @@ mod tests {
         assert_eq!(parse_range(Some("bytes=-30"), 10).unwrap(), Some((0, 9)));
         assert_eq!(parse_range(Some("bytes=8-100"), 10).unwrap(), Some((8, 9)));
         assert_eq!(parse_range(Some("bytes=0-1,4-5"), 10).unwrap(), None);
-        for bad in ["bytes=10-", "bytes=5-4", "items=0-1", "bytes=-0", "bytes=a-b", "bytes=-"] {
-            assert_eq!(parse_range(Some(bad), 10).unwrap_err().status, StatusCode::RANGE_NOT_SATISFIABLE, "{bad}");
+        assert_eq!(parse_range(Some("items=0-1"), 10).unwrap(), None);
+        for bad in ["bytes=10-", "bytes=5-4", "bytes=-0", "bytes=a-b", "bytes=-"] {
+            let error = parse_range(Some(bad), 10).unwrap_err();
+            assert_eq!(error.status, StatusCode::RANGE_NOT_SATISFIABLE, "{bad}");
+            assert_eq!(error.headers, [("content-range", "bytes */10".to_owned())], "{bad}");
         }
         assert!(parse_range(Some("bytes=0-0"), 0).is_err());
     }

@@ -23,6 +23,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use http_body_util::BodyExt;
 use mogr::plan::ObjectKey;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::{self, AuthError, Credentials, SignedRequest};
 use crate::config::Config;
@@ -48,6 +49,8 @@ pub struct App {
     pub request_timeout: Duration,
     /// Whether unsigned downloads are let in when keys are configured.
     pub public_read: bool,
+    /// The bytes of request bodies all requests may hold at once.
+    pub body_budget: Arc<BodyBudget>,
     /// Serialises changes to bucket settings (styles, hotlink, origin protection).
     pub config_lock: tokio::sync::Mutex<()>,
     next_id: AtomicU64,
@@ -73,6 +76,7 @@ impl App {
             max_body_bytes: config.max_body_bytes,
             request_timeout: config.request_timeout,
             public_read: config.public_read,
+            body_budget: Arc::new(BodyBudget::new(config.max_buffered_body_bytes)),
             config_lock: tokio::sync::Mutex::new(()),
             next_id: AtomicU64::new(1),
             id_prefix: format!("{started:x}{:x}", std::process::id()),
@@ -106,6 +110,34 @@ pub struct Req {
     /// Whether the request was signed with the server's keys (the bucket owner's); the bucket
     /// protections check everyone else.
     pub owner: bool,
+    budget: Arc<BodyBudget>,
+    body_reservation: Option<OwnedSemaphorePermit>,
+}
+
+/// How many bytes of request bodies all requests together may hold in memory: a body's size
+/// is reserved before it is read (a request waits, within its time limit, while the budget is
+/// spent), so many concurrent uploads cannot exhaust memory.
+#[derive(Debug)]
+pub struct BodyBudget {
+    kib: Arc<Semaphore>,
+    total_kib: u32,
+}
+
+impl BodyBudget {
+    /// A budget of `bytes` (rounded up to KiB, at most 4 TiB).
+    pub fn new(bytes: u64) -> BodyBudget {
+        let total_kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).max(1);
+        BodyBudget { kib: Arc::new(Semaphore::new(total_kib as usize)), total_kib }
+    }
+
+    /// Reserves `bytes` until the permit is dropped, waiting while the budget is spent.
+    pub async fn reserve(&self, bytes: u64) -> Result<OwnedSemaphorePermit, ApiError> {
+        let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).max(1);
+        if kib > self.total_kib {
+            return Err(ApiError::entity_too_large(u64::from(self.total_kib) * 1024));
+        }
+        Arc::clone(&self.kib).acquire_many_owned(kib).await.map_err(|_| ApiError::internal("the body budget is closed"))
+    }
 }
 
 impl Req {
@@ -126,8 +158,11 @@ impl Req {
     }
 
     /// Reads the body, refusing one over `limit` bytes before reading it (by its
-    /// Content-Length) or while reading it.
+    /// Content-Length) or while reading it. Its size (or `limit`, without a Content-Length) is
+    /// reserved from the server's [`BodyBudget`] first, and stays reserved while the request
+    /// is answered.
     pub async fn read_body(&mut self, limit: u64) -> Result<Bytes, ApiError> {
+        let mut reserve = limit;
         if let Some(length) = self.header("content-length") {
             let length: u64 = length
                 .trim()
@@ -136,7 +171,9 @@ impl Req {
             if length > limit {
                 return Err(ApiError::entity_too_large(limit));
             }
+            reserve = length;
         }
+        self.body_reservation = Some(self.budget.reserve(reserve).await?);
         let body = std::mem::replace(&mut self.body, Body::empty());
         let cap = usize::try_from(limit).unwrap_or(usize::MAX);
         match http_body_util::Limited::new(body, cap).collect().await {
@@ -221,6 +258,11 @@ fn error_response(error: &ApiError, request_id: &str, resource: &str, head: bool
     {
         headers.insert("x-errno", value);
     }
+    for (name, value) in &error.headers {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(*name, value);
+        }
+    }
     response
 }
 
@@ -256,7 +298,19 @@ async fn dispatch(app: &Arc<App>, request: Request) -> Result<Response, ApiError
         return Err(ApiError::no_such_bucket(&bucket));
     }
     let params = auth::query_pairs(&query);
-    let mut req = Req { method: parts.method, host, bucket, path, query, params, headers: parts.headers, body, owner };
+    let mut req = Req {
+        method: parts.method,
+        host,
+        bucket,
+        path,
+        query,
+        params,
+        headers: parts.headers,
+        body,
+        owner,
+        budget: Arc::clone(&app.body_budget),
+        body_reservation: None,
+    };
 
     if req.path == "/" {
         if req.has_param("style") {

@@ -85,9 +85,15 @@ fn ranges() {
     assert_eq!((suffix.status, suffix.body.as_slice()), (206, b"789".as_slice()));
     let open = server.send("GET", "/r.bin", &[("Range", "bytes=7-")], b"");
     assert_eq!((open.status, open.body.as_slice()), (206, b"789".as_slice()));
-    server.send("GET", "/r.bin", &[("Range", "bytes=10-")], b"").assert_error(416, "InvalidRange", Some(-29033));
+    let beyond = server.send("GET", "/r.bin", &[("Range", "bytes=10-")], b"");
+    beyond.assert_error(416, "InvalidRange", Some(-29033));
+    assert_eq!(beyond.header("content-range"), Some("bytes */10"));
     server.send("GET", "/r.bin", &[("Range", "bytes=5-2")], b"").assert_error(416, "InvalidRange", Some(-29033));
-    server.send("GET", "/r.bin", &[("Range", "lines=1-2")], b"").assert_error(416, "InvalidRange", Some(-29033));
+    // Other units and several ranges: the whole object, 200.
+    for whole in ["lines=1-2", "bytes=0-1,4-5"] {
+        let reply = server.send("GET", "/r.bin", &[("Range", whole)], b"");
+        assert_eq!((reply.status, reply.body.as_slice()), (200, b"0123456789".as_slice()), "{whole}");
+    }
 }
 
 #[test]
@@ -486,6 +492,31 @@ fn metrics_count_requests_errors_bytes_and_images() {
     assert_eq!(value("mogr_http_requests_in_flight"), 0.0);
     // The buckets' port does not serve metrics.
     assert_eq!(server.send("GET", "/metrics", &[], b"").status, 404);
+}
+
+#[test]
+fn bodies_in_memory_share_one_budget() {
+    let server = TestServer::start("budget", |c| {
+        c.max_body_bytes = 10_000;
+        c.max_buffered_body_bytes = 10_000;
+    });
+    // A slow upload reserves its 8000 bytes before sending them.
+    let mut slow = TcpStream::connect(server.addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    slow.write_all(&request_head("PUT", "/slow.bin", &[("Content-Length", "8000")], None)).unwrap();
+    slow.write_all(&[1u8; 100]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // A second upload of 5000 bytes must wait for it...
+    let addr = server.addr;
+    let waiting = std::thread::spawn(move || common::send(addr, "PUT", "/fast.bin", &[], &[2u8; 5000]).status);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!waiting.is_finished(), "the second body was read while the budget was spent");
+    assert!(!server.bucket_dir().join("fast.bin").exists());
+    // ...and goes through once the first is done.
+    slow.write_all(&[1u8; 7900]).unwrap();
+    assert_eq!(read_reply(&mut slow, false).status, 200);
+    assert_eq!(waiting.join().unwrap(), 200);
+    assert_eq!(std::fs::read(server.bucket_dir().join("fast.bin")).unwrap().len(), 5000);
 }
 
 #[test]
