@@ -43,7 +43,7 @@ pub struct Output {
 /// [`Executor`]: crate::Executor
 pub fn execute(plan: &Plan, data: &[u8], probe: &Probe) -> Result<Output, ExecError> {
     let context = Context::default();
-    let sources = Sources { objects: context.objects, limits: context.limits, fonts: crate::settings::system_fonts() };
+    let sources = Sources { objects: context.objects, limits: context.limits, fonts: crate::fonts::Fonts::system() };
     run(plan, data, probe, &Job { encode: &EncodeOptions::default(), sources })
 }
 
@@ -65,7 +65,7 @@ pub(crate) fn run(plan: &Plan, data: &[u8], probe: &Probe, job: &Job<'_>) -> Res
         let (report, output) = final_report(plan)?;
         return report::on_input(report, data, probe, output);
     }
-    let mut picture = decode::decode(data, probe, &plan.input)?;
+    let mut picture = decode::decode_with(data, probe, &plan.input, job.sources.fonts)?;
     let mut previous = None;
     for stage in &plan.stages {
         if let Some(report) = &stage.output.report {

@@ -25,6 +25,7 @@ pub mod encode;
 mod error;
 mod execute;
 mod exif_report;
+mod fonts;
 pub mod inspect;
 pub mod objects;
 pub mod ops;

@@ -11,10 +11,11 @@
 //! ```
 
 use std::num::NonZeroUsize;
-use std::sync::OnceLock;
 
 use mogr_plan::{Limits, Plan, Probe};
 use mogr_text::FontLibrary;
+
+use crate::fonts::Fonts;
 
 use crate::execute::Job;
 use crate::objects::{NoObjects, ObjectResolver};
@@ -106,19 +107,13 @@ impl std::fmt::Debug for Context<'_> {
     }
 }
 
-/// The system's fonts, found once per process and shared (their files load on first use).
-pub(crate) fn system_fonts() -> &'static FontLibrary {
-    static FONTS: OnceLock<FontLibrary> = OnceLock::new();
-    FONTS.get_or_init(FontLibrary::system)
-}
-
 /// Runs plans with fixed [`Settings`]; build once, share across threads.
 pub struct Executor {
     settings: Settings,
     /// The pool of `settings.threads`, or `None` for the global pool.
     pool: Option<rayon::ThreadPool>,
-    /// The fonts of text watermarks.
-    fonts: FontLibrary,
+    /// The fonts of text watermarks and SVG text.
+    fonts: Fonts,
 }
 
 impl std::fmt::Debug for Executor {
@@ -140,12 +135,12 @@ impl Executor {
                     .map_err(|e| ExecError::Internal(format!("starting {threads} worker threads: {e}")))?,
             ),
         };
-        Ok(Executor { settings, pool, fonts: system_fonts().clone() })
+        Ok(Executor { settings, pool, fonts: Fonts::new(Fonts::system().library().clone()) })
     }
 
-    /// The executor drawing text watermarks with `fonts` instead of the system's.
+    /// The executor drawing text (watermarks, SVG text) with `fonts` instead of the system's.
     pub fn with_fonts(mut self, fonts: FontLibrary) -> Executor {
-        self.fonts = fonts;
+        self.fonts = Fonts::new(fonts);
         self
     }
 

@@ -160,6 +160,14 @@ impl FontLibrary {
         Ok(FontSource { name: entry.name, path: loaded.path, index: loaded.index })
     }
 
+    /// The face a font name draws with here and the bytes of its whole file (shared, read
+    /// once), for renderers that take font data (the SVG rasteriser's font database).
+    pub fn font_data(&self, font: Option<&str>) -> Result<(FontSource, Arc<Vec<u8>>), TextError> {
+        let entry = table::entry_for(font).ok_or_else(|| unknown_font(font))?;
+        let loaded = self.store.load(entry.name, entry.files)?;
+        Ok((FontSource { name: entry.name, path: loaded.path, index: loaded.index }, loaded.data))
+    }
+
     /// The spec's font names this library knows, the default `Tahoma.ttf` last.
     pub fn font_names() -> &'static [&'static str] {
         &table::FONT_NAMES

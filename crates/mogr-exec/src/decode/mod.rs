@@ -17,7 +17,8 @@
 //!                          lab.rs, YCbCr → RGB, through the tiff crate: tiff.rs)
 //!                   heif, avif (libheif: primary image, irot/imir/clap applied; sequences
 //!                               from their first track; heif.rs)
-//!                   svg ──▶ ExecError::Unsupported (not in this build yet)
+//!                   svg   (resvg, drawn at the decode size; nothing outside the document is
+//!                          read, entities and embedded images bounded: svg.rs)
 //!        ──▶ frames: exactly decode_frames (1: the first frame / the default image), each
 //!            decode_width×decode_height, checked here ──▶ Picture { frames, loop_count, metadata }
 //! ```
@@ -65,17 +66,24 @@ mod markers;
 mod png;
 mod rgba;
 mod still;
+mod svg;
 mod tiff;
 mod webp;
 
 use mogr_plan::plan::InputPlan;
 use mogr_plan::{ImageFormat, Probe};
 
+use crate::fonts::Fonts;
 use crate::{ExecError, Frame, Picture};
 
 /// Decodes `data` (whose headers `probe` read) as `input` says: `decode_frames` frames of
 /// `decode_width`×`decode_height` RGBA8 pixels (see the module docs).
 pub fn decode(data: &[u8], probe: &Probe, input: &InputPlan) -> Result<Picture, ExecError> {
+    decode_with(data, probe, input, Fonts::system())
+}
+
+/// [`decode`] drawing SVG text with `fonts`.
+pub(crate) fn decode_with(data: &[u8], probe: &Probe, input: &InputPlan, fonts: &Fonts) -> Result<Picture, ExecError> {
     let target = Target::of(input)?;
     let mut picture = match input.format {
         ImageFormat::Jpeg => jpeg::decode(data, input.shrink_on_load, &target)?,
@@ -86,6 +94,7 @@ pub fn decode(data: &[u8], probe: &Probe, input: &InputPlan) -> Result<Picture, 
         ImageFormat::Tiff => tiff::decode(data, &target)?,
         ImageFormat::Heif => heif::decode(data, "HEIF", probe, &target)?,
         ImageFormat::Avif => heif::decode(data, "AVIF", probe, &target)?,
+        ImageFormat::Svg => svg::decode(data, &target, fonts)?,
         other => {
             return Err(ExecError::Unsupported(format!("decoding {other} is not in this build yet")));
         }

@@ -57,7 +57,7 @@ fn load(url: &str, sources: &Sources<'_>) -> Result<Frame, ExecError> {
     let probe = probe(&bytes).map_err(|e| ExecError::Decode(format!("the watermark image {key:?}: {e}")))?;
     let input = overlay_input(&probe, sources.limits)
         .map_err(|e| ExecError::InvalidRequest(format!("the watermark image {key:?}: {e}")))?;
-    let picture = decode::decode(&bytes, &probe, &input)?;
+    let picture = decode::decode_with(&bytes, &probe, &input, sources.fonts)?;
     picture
         .frames
         .into_iter()

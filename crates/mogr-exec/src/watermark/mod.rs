@@ -32,11 +32,11 @@
 mod image;
 mod text;
 
+use crate::fonts::Fonts;
 use mogr_plan::Limits;
 use mogr_plan::plan::geometry::{anchor, rotated};
 use mogr_plan::syntax::ast::{Gravity, Placement, Tiling, Watermark};
 use mogr_plan::{Step, plan::Rect};
-use mogr_text::FontLibrary;
 use rayon::prelude::*;
 
 use crate::objects::ObjectResolver;
@@ -49,8 +49,8 @@ pub(crate) struct Sources<'a> {
     pub objects: &'a dyn ObjectResolver,
     /// The limits watermark images are held to (as inputs are).
     pub limits: &'a Limits,
-    /// The fonts of text watermarks.
-    pub fonts: &'a FontLibrary,
+    /// The fonts of text watermarks and SVG text.
+    pub fonts: &'a Fonts,
 }
 
 /// The default opacity in percent (`dissolve`).
@@ -77,7 +77,7 @@ pub(crate) fn apply(mark: &Watermark, picture: &mut Picture, sources: &Sources<'
     let canvas = picture.size();
     let (built, placement, tiling, dissolve) = match mark {
         Watermark::Image(m) => (image::mark(m, canvas, sources)?, m.placement, m.tiling, m.dissolve),
-        Watermark::Text(m) => (text::mark(m, canvas, sources.fonts)?, m.placement, m.tiling, m.dissolve),
+        Watermark::Text(m) => (text::mark(m, canvas, sources.fonts.library())?, m.placement, m.tiling, m.dissolve),
         Watermark::Blind(_) | Watermark::Extract(_) => {
             return Err(ExecError::Unsupported("blind watermarks are not implemented in this build yet".into()));
         }
