@@ -2,7 +2,7 @@
 //! `opencv_storage` XML, and the evaluation of one detection window.
 //!
 //! Data flow: the XML (embedded in the binary) is parsed once into a [`Cascade`] of stages of
-//! decision stumps over LBP features. [`Cascade::passes`] then reads 9 rectangle sums per feature
+//! decision stumps over LBP features. [`BoundCascade::passes`] then reads 16 lattice corners (9 cell sums) per feature
 //! from an [`IntegralImage`](crate::integral::IntegralImage) and walks the stages, rejecting a
 //! window at the first stage whose score falls below that stage's threshold (OpenCV's
 //! `predictCategoricalStump`).
@@ -87,33 +87,77 @@ impl Cascade {
         }
         Ok(())
     }
+}
 
-    /// Whether the window whose top-left corner is (`x`, `y`) in `integral` passes every stage.
-    /// Returns the last stage's score (how far past its threshold) when it does.
-    ///
-    /// The caller guarantees the window lies inside the image.
-    pub(crate) fn passes(&self, integral: &IntegralImage, x: u32, y: u32) -> Option<f32> {
-        let mut last_margin = 0.0;
-        for stage in &self.stages {
-            let score: f32 = stage.weak_classifiers.iter().map(|weak| self.stump(weak, integral, x, y)).sum();
-            if score < stage.threshold {
-                return None;
-            }
-            last_margin = score - stage.threshold;
-        }
-        Some(last_margin)
+/// The cascade bound to one integral image: each feature's 16 grid corners (a 4x4 lattice) as
+/// offsets into the summed-area table, so a window costs 16 reads per feature.
+pub(crate) struct BoundCascade<'a> {
+    cascade: &'a Cascade,
+    table: &'a [u32],
+    stride: usize,
+    corners: Vec<[usize; 16]>,
+}
+
+impl<'a> BoundCascade<'a> {
+    /// Precomputes the corner offsets of every feature for `integral`'s row stride.
+    pub(crate) fn new(cascade: &'a Cascade, integral: &'a IntegralImage) -> BoundCascade<'a> {
+        let stride = integral.stride();
+        let corners = cascade
+            .features
+            .iter()
+            .map(|f| {
+                std::array::from_fn(|i| {
+                    let (column, row) = ((i % 4) as u32, (i / 4) as u32);
+                    let (x, y) = (f.x + column * f.cell_width, f.y + row * f.cell_height);
+                    y as usize * stride + x as usize
+                })
+            })
+            .collect();
+        BoundCascade { cascade, table: integral.table(), stride, corners }
     }
 
-    fn stump(&self, weak: &WeakClassifier, integral: &IntegralImage, x: u32, y: u32) -> f32 {
-        let code = self.features.get(weak.feature_index).map_or(0, |f| lbp_code(f, integral, x, y));
+    /// Whether the window whose top-left corner is (`x`, `y`) passes every stage. The caller
+    /// keeps the window inside the image; reads outside the table count as zero.
+    pub(crate) fn passes(&self, x: u32, y: u32) -> bool {
+        let base = y as usize * self.stride + x as usize;
+        self.cascade.stages.iter().all(|stage| {
+            let score: f32 = stage.weak_classifiers.iter().map(|weak| self.stump(weak, base)).sum();
+            score >= stage.threshold
+        })
+    }
+
+    fn stump(&self, weak: &WeakClassifier, base: usize) -> f32 {
+        let code = self.code(weak.feature_index, base);
         let word = weak.subset.get(usize::from(code >> 5)).copied().unwrap_or(0);
         if word & (1u32 << (code & 31)) != 0 { weak.leaf_in_subset } else { weak.leaf_outside_subset }
     }
+
+    /// The feature's 8-bit LBP code in the window at `base`: each of the 8 outer cells contributes
+    /// one bit, set when its sum is at least the centre cell's. Bit order follows OpenCV (clockwise
+    /// from the top-left cell = bit 7, ending with the middle-left cell = bit 0).
+    fn code(&self, feature_index: usize, base: usize) -> u8 {
+        let Some(corners) = self.corners.get(feature_index) else { return 0 };
+        let mut p = [0u32; 16];
+        for (value, &offset) in p.iter_mut().zip(corners) {
+            *value = self.table.get(base + offset).copied().unwrap_or(0);
+        }
+        // Sum of the cell whose top-left lattice corner is `tl` (exact modulo 2^32).
+        let cell = |tl: u32, tr: u32, bl: u32, br: u32| br.wrapping_sub(tr).wrapping_sub(bl).wrapping_add(tl);
+        let centre = cell(p[5], p[6], p[9], p[10]);
+        let bit = |sum: u32, weight: u8| if sum >= centre { weight } else { 0 };
+        bit(cell(p[0], p[1], p[4], p[5]), 128)
+            | bit(cell(p[1], p[2], p[5], p[6]), 64)
+            | bit(cell(p[2], p[3], p[6], p[7]), 32)
+            | bit(cell(p[6], p[7], p[10], p[11]), 16)
+            | bit(cell(p[10], p[11], p[14], p[15]), 8)
+            | bit(cell(p[9], p[10], p[13], p[14]), 4)
+            | bit(cell(p[8], p[9], p[12], p[13]), 2)
+            | bit(cell(p[4], p[5], p[8], p[9]), 1)
+    }
 }
 
-/// The 8-bit LBP code of `feature` placed in the window at (`x`, `y`): each of the 8 outer cells
-/// contributes one bit, set when its sum is at least the centre cell's sum. Bit order follows
-/// OpenCV (clockwise from the top-left cell = bit 7, ending with the middle-left cell = bit 0).
+/// Reference LBP code computed straight from rectangle sums (used to check [`BoundCascade`]).
+#[cfg(test)]
 fn lbp_code(feature: &LbpFeature, integral: &IntegralImage, x: u32, y: u32) -> u8 {
     let (w, h) = (feature.cell_width, feature.cell_height);
     let (left, top) = (x + feature.x, y + feature.y);
@@ -214,5 +258,20 @@ mod tests {
         let feature = LbpFeature { x: 0, y: 0, cell_width: 1, cell_height: 1 };
         // top-left (bit 7), top-right (bit 5), bottom-right (bit 3), and centre itself is not a bit.
         assert_eq!(lbp_code(&feature, &integral, 0, 0), 0b1010_1000);
+    }
+
+    #[test]
+    fn bound_codes_match_the_reference_on_every_feature() {
+        let Ok(cascade) = Cascade::from_opencv_xml(crate::MODEL_XML) else { panic!("model") };
+        let (w, h) = (60u32, 52u32);
+        let pixels: Vec<u8> = (0..w * h).map(|i| ((i * 2_654_435_761) >> 24) as u8).collect();
+        let integral = IntegralImage::new(&pixels, w, h);
+        let bound = BoundCascade::new(&cascade, &integral);
+        for (x, y) in [(0, 0), (15, 7), (3, 5)] {
+            for (index, feature) in cascade.features.iter().enumerate() {
+                let base = y as usize * integral.stride() + x as usize;
+                assert_eq!(bound.code(index, base), lbp_code(feature, &integral, x, y), "feature {index}");
+            }
+        }
     }
 }

@@ -9,7 +9,7 @@
 
 use std::sync::OnceLock;
 
-use crate::cascade::{Cascade, ModelError};
+use crate::cascade::{BoundCascade, Cascade, ModelError};
 use crate::group::{Hit, group_hits};
 use crate::integral::{IntegralImage, MAX_SIDE};
 use crate::luma::{GreyImage, resize_bilinear, shrink_to_fit};
@@ -161,9 +161,10 @@ fn scan_level(cascade: &Cascade, integral: &IntegralImage, scale: f64, hits: &mu
     let last_x = integral.width().saturating_sub(cascade.window_width);
     let last_y = integral.height().saturating_sub(cascade.window_height);
     let side = (f64::from(cascade.window_width) * scale) as f32;
+    let bound = BoundCascade::new(cascade, integral);
     for y in (0..=last_y).step_by(step) {
         for x in (0..=last_x).step_by(step) {
-            if hits.len() < MAX_RAW_HITS && cascade.passes(integral, x, y).is_some() {
+            if hits.len() < MAX_RAW_HITS && bound.passes(x, y) {
                 hits.push(Hit { x: (f64::from(x) * scale) as f32, y: (f64::from(y) * scale) as f32, side });
             }
         }

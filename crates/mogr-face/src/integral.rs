@@ -49,7 +49,18 @@ impl IntegralImage {
         self.height
     }
 
-    /// Sum of the `w x h` rectangle at (`x`, `y`). Reads outside the table count as zero.
+    /// Entries per table row (`width + 1`).
+    pub(crate) fn stride(&self) -> usize {
+        self.width as usize + 1
+    }
+
+    /// The table, row-major with [`IntegralImage::stride`] entries a row.
+    pub(crate) fn table(&self) -> &[u32] {
+        &self.table
+    }
+
+    /// Sum of the `w x h` rectangle (the reference the cascade's lattice reads are tested against) at (`x`, `y`). Reads outside the table count as zero.
+    #[cfg(test)]
     pub(crate) fn sum(&self, x: u32, y: u32, w: u32, h: u32) -> u32 {
         let at = |cx: u32, cy: u32| {
             let index = cy as usize * (self.width as usize + 1) + cx as usize;
