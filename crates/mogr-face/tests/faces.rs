@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mogr_face::{Face, FaceDetector, Rect, rgba_to_luma, smart_crop};
+use mogr_face::{DetectOptions, Face, FaceDetector, Rect, rgba_to_luma, smart_crop};
 
 const MIN_IOU: f64 = 0.5;
 
@@ -176,4 +176,35 @@ fn no_faces_anywhere_in_the_corpus_jpegs() {
         }
     }
     assert!(checked >= 30, "only {checked} corpus photos decoded");
+}
+
+/// The astronaut enlarged 3x (nearest neighbour) on a 3000x2000 canvas: the box must scale with
+/// the photo, checking the bounded working copy maps back to input pixels.
+#[test]
+fn finds_the_face_in_a_large_image_in_input_pixels() {
+    let small = testdata("astronaut.jpg");
+    let (width, height, factor) = (3000u32, 2000u32, 3u32);
+    let (left, top) = (900u32, 300u32);
+    let mut pixels = vec![90u8; (width * height) as usize];
+    for y in 0..small.height * factor {
+        for x in 0..small.width * factor {
+            let source = small.pixels[((y / factor) * small.width + x / factor) as usize];
+            pixels[((top + y) * width + left + x) as usize] = source;
+        }
+    }
+    let faces = FaceDetector::new().detect(&pixels, width, height);
+    let expected = rect(left + 185 * factor, top + 85 * factor, 78 * factor, 80 * factor);
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    assert!(iou(&face_rect(&faces[0]), &expected) >= MIN_IOU, "{faces:?} vs {expected:?}");
+}
+
+#[test]
+fn face_size_limits_are_honoured() {
+    let image = testdata("grace_hopper.jpg");
+    let detector = FaceDetector::new();
+    let with = |options: DetectOptions| detector.clone().with_options(options).detect(&image.pixels, 512, 600);
+    // The face is about 150 px.
+    assert!(with(DetectOptions { min_face_size: 200, ..Default::default() }).is_empty());
+    assert!(with(DetectOptions { max_face_size: 100, ..Default::default() }).is_empty());
+    assert_eq!(with(DetectOptions { min_face_size: 100, max_face_size: 200, ..Default::default() }).len(), 1);
 }
