@@ -145,10 +145,17 @@ const SALIENCY_SIDE: u32 = 256;
 /// An optional fallback for images without faces: the same cover-and-cut geometry as
 /// [`smart_crop`], with the window placed where the luma has the most edge energy (sum of
 /// absolute horizontal and vertical differences, on a copy shrunk to at most 256 pixels a
-/// side). Not part of CI's `scrop` behaviour; `None` only when a size is zero or too large.
+/// side; a `luma` buffer without a whole row gives a centred window). Not part of CI's `scrop`
+/// behaviour; `None` only when a size is zero or too large.
 pub fn saliency_crop(luma: &[u8], image_w: u32, image_h: u32, target_w: u32, target_h: u32) -> Option<CropPlan> {
     let (scaled_w, scaled_h) = cover_size(image_w, image_h, target_w, target_h)?;
     let grey = shrink_to_fit(luma, image_w, image_h, SALIENCY_SIDE);
+    if grey.width == 0 || grey.height == 0 {
+        // No pixels to look at (short buffer): centre the window.
+        let (w, h) = (f64::from(image_w), f64::from(image_h));
+        let centre = Focus { left: 0.0, top: 0.0, right: w, bottom: h };
+        return Some(plan_around(image_w, image_h, (scaled_w, scaled_h), (target_w, target_h), centre));
+    }
     let (column_energy, row_energy) = edge_energy_profiles(&grey.pixels, grey.width, grey.height);
     // The window's extent in grey pixels along each axis.
     let window_x = f64::from(target_w) / f64::from(scaled_w) * f64::from(grey.width);

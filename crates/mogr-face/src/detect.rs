@@ -104,7 +104,8 @@ impl FaceDetector {
     }
 
     /// Finds frontal faces in an 8-bit luma buffer (row-major, `width` bytes a row, no padding),
-    /// strongest first. A buffer shorter than `width * height` is read as if padded with black.
+    /// strongest first. Of a buffer shorter than `width * height`, only the whole rows present are
+    /// searched.
     pub fn detect(&self, luma: &[u8], width: u32, height: u32) -> Vec<Face> {
         let Some(cascade) = self.cascade else { return Vec::new() };
         if width == 0 || height == 0 {
@@ -112,6 +113,9 @@ impl FaceDetector {
         }
         let max_side = self.options.max_working_side.clamp(cascade.window_width.max(cascade.window_height), MAX_SIDE);
         let working = shrink_to_fit(luma, width, height, max_side);
+        if working.width == 0 || working.height == 0 {
+            return Vec::new();
+        }
         let to_input = f64::from(width) / f64::from(working.width);
         let hits = self.search_pyramid(cascade, &working, to_input);
         let mut faces: Vec<Face> = group_hits(&hits, self.options.min_neighbors)
@@ -199,6 +203,7 @@ mod tests {
             assert!(detector.detect(&pixels, w, h).is_empty(), "{w}x{h}");
         }
         assert!(detector.detect(&[1, 2, 3], 1000, 1000).is_empty(), "short buffer");
+        assert!(detector.detect(&[1; 100], u32::MAX, u32::MAX).is_empty(), "bogus size");
     }
 
     #[test]

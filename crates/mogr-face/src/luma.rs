@@ -2,7 +2,8 @@
 //! working copy, and the bilinear resize that builds each pyramid level.
 //!
 //! All functions take row-major 8-bit buffers without row padding and never read past the
-//! buffer: a buffer shorter than `width * height` is treated as padded with black.
+//! buffer: of a buffer shorter than `width * height`, only the whole rows present are used (so a
+//! bogus huge size with a small buffer costs nothing).
 
 /// A row-major 8-bit grey image owned by the detector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +32,8 @@ fn pixel_at(pixels: &[u8], width: u32, x: u32, y: u32) -> u8 {
 /// Shrinks `pixels` by averaging boxes so that the longer side is at most `max_side`; returns the
 /// image unchanged (copied) when it already fits. Cost is one pass over the input.
 pub(crate) fn shrink_to_fit(pixels: &[u8], width: u32, height: u32, max_side: u32) -> GreyImage {
+    let height = height.min(rows_present(pixels.len(), width));
+    let width = if height == 0 { 0 } else { width };
     let longest = width.max(height);
     if longest <= max_side || max_side == 0 {
         let len = width as usize * height as usize;
@@ -55,6 +58,11 @@ pub(crate) fn shrink_to_fit(pixels: &[u8], width: u32, height: u32, max_side: u3
     }
     let pixels = sums.iter().zip(&counts).map(|(&s, &c)| u8::try_from(s / c.max(1)).unwrap_or(u8::MAX)).collect();
     GreyImage { width: out_w, height: out_h, pixels }
+}
+
+/// How many whole rows of `width` pixels a buffer of `len` bytes holds.
+fn rows_present(len: usize, width: u32) -> u32 {
+    if width == 0 { 0 } else { u32::try_from(len / width as usize).unwrap_or(u32::MAX) }
 }
 
 /// Which of `out` bins the input coordinate `i` (of `input` total) falls into.
@@ -102,6 +110,10 @@ mod tests {
         let small = shrink_to_fit(&pixels, 4, 4, 2);
         assert_eq!((small.width, small.height), (2, 2));
         assert_eq!(small.pixels, vec![0, 200, 0, 200]);
+        let short = shrink_to_fit(&[5; 10], u32::MAX, u32::MAX, 640);
+        assert_eq!((short.width, short.height), (0, 0));
+        let partial = shrink_to_fit(&[5; 10], 4, 1000, 640);
+        assert_eq!((partial.width, partial.height, partial.pixels.len()), (4, 2, 8));
         let thin = shrink_to_fit(&vec![7u8; 50_000], 1, 50_000, 800);
         assert_eq!((thin.width, thin.height), (1, 800));
         assert!(thin.pixels.iter().all(|&p| p == 7));

@@ -208,3 +208,24 @@ fn face_size_limits_are_honoured() {
     assert!(with(DetectOptions { max_face_size: 100, ..Default::default() }).is_empty());
     assert_eq!(with(DetectOptions { min_face_size: 100, max_face_size: 200, ..Default::default() }).len(), 1);
 }
+
+/// Mirrored and darkened (pixel values halved) copies of both portraits: the same face, a box
+/// mirrored accordingly.
+#[test]
+fn finds_mirrored_and_darkened_faces() {
+    let detector = FaceDetector::new();
+    for (name, expected) in [("astronaut.jpg", rect(185, 85, 78, 80)), ("grace_hopper.jpg", rect(183, 145, 185, 185))] {
+        let image = testdata(name);
+        let mirrored: Vec<u8> =
+            image.pixels.chunks_exact(image.width as usize).flat_map(|row| row.iter().rev().copied()).collect();
+        let faces = detector.detect(&mirrored, image.width, image.height);
+        let expected_mirrored =
+            rect(image.width - expected.x - expected.width, expected.y, expected.width, expected.height);
+        assert_eq!(faces.len(), 1, "{name} mirrored: {faces:?}");
+        assert!(iou(&face_rect(&faces[0]), &expected_mirrored) >= MIN_IOU, "{name} mirrored: {faces:?}");
+        let darkened: Vec<u8> = image.pixels.iter().map(|&p| p / 2).collect();
+        let faces = detector.detect(&darkened, image.width, image.height);
+        assert_eq!(faces.len(), 1, "{name} darkened: {faces:?}");
+        assert!(iou(&face_rect(&faces[0]), &expected) >= MIN_IOU, "{name} darkened: {faces:?}");
+    }
+}

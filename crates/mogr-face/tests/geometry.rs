@@ -128,6 +128,8 @@ fn saliency_crop_finds_the_busy_region() {
     check_plan(&plan, (width, height), (200, 200));
     assert!(plan.crop.contains(&Rect { x: 300, y: 75, width: 50, height: 50 }), "{plan:?}");
     assert_eq!(saliency_crop(&[], 0, 0, 10, 10), None);
+    let centred = saliency_crop(&[], 1000, 500, 100, 100).unwrap();
+    assert_eq!(centred.crop, Rect { x: 50, y: 0, width: 100, height: 100 });
     let tiny = saliency_crop(&[1], 1, 1, 5, 3).unwrap();
     check_plan(&tiny, (1, 1), (5, 3));
 }
