@@ -3,7 +3,7 @@
 //!
 //! Data flow: the XML (embedded in the binary) is parsed once into a [`Cascade`] of stages of
 //! decision stumps over LBP features. [`BoundCascade::passes`] then reads 16 lattice corners (9 cell sums) per feature
-//! from an [`IntegralImage`](crate::integral::IntegralImage) and walks the stages, rejecting a
+//! from an [`IntegralImage`] and walks the stages, rejecting a
 //! window at the first stage whose score falls below that stage's threshold (OpenCV's
 //! `predictCategoricalStump`).
 

@@ -3,10 +3,10 @@
 //!
 //! What this crate owns, and how data flows through it:
 //! - [`FaceDetector`] takes an 8-bit luma buffer (use [`rgba_to_luma`] for RGBA8) and returns
-//!   [`Face`] boxes in input pixels. Inside: a bounded working copy ([`luma`]), an image pyramid
-//!   with integral images ([`integral`]), a boosted LBP cascade evaluated on every window
-//!   ([`cascade`]; the model is OpenCV's `lbpcascade_frontalface_improved.xml`, embedded with
-//!   `include_str!` and parsed once per process), and grouping of overlapping hits ([`group`]).
+//!   [`Face`] boxes in input pixels. Inside: a bounded working copy (`luma`), an image pyramid
+//!   with integral images (`integral`), a boosted LBP cascade evaluated on every window
+//!   (`cascade`; the model is OpenCV's `lbpcascade_frontalface_improved.xml`, embedded with
+//!   `include_str!` and parsed once per process), and grouping of overlapping hits (`group`).
 //! - [`smart_crop`] turns an image size, a target size and the faces into a [`CropPlan`]: how to
 //!   scale the whole image and which `W x H` window to cut so the faces are as centred as the frame
 //!   allows. [`saliency_crop`] is an optional edge-energy fallback for images without faces.
