@@ -43,21 +43,33 @@ pub(crate) fn shrink_to_fit(pixels: &[u8], width: u32, height: u32, max_side: u3
     }
     let scaled = |side: u32| ((u64::from(side) * u64::from(max_side) / u64::from(longest)) as u32).max(1);
     let (out_w, out_h) = (scaled(width), scaled(height));
-    let mut sums = vec![0u32; out_w as usize * out_h as usize];
-    let mut counts = vec![0u32; out_w as usize * out_h as usize];
     let column_bin: Vec<usize> = (0..width).map(|x| bin(x, width, out_w)).collect();
-    for y in 0..height {
-        let row_offset = bin(y, height, out_h) * out_w as usize;
-        for (x, &column) in column_bin.iter().enumerate() {
-            let value = pixels.get(y as usize * width as usize + x).copied().unwrap_or(0);
-            if let (Some(sum), Some(count)) = (sums.get_mut(row_offset + column), counts.get_mut(row_offset + column)) {
+    let mut sums = vec![0u32; out_w as usize * out_h as usize];
+    for (y, row) in pixels.chunks_exact(width as usize).take(height as usize).enumerate() {
+        let start = bin(y as u32, height, out_h) * out_w as usize;
+        let Some(sum_row) = sums.get_mut(start..start + out_w as usize) else { continue };
+        for (&value, &column) in row.iter().zip(&column_bin) {
+            if let Some(sum) = sum_row.get_mut(column) {
                 *sum += u32::from(value);
-                *count += 1;
             }
         }
     }
-    let pixels = sums.iter().zip(&counts).map(|(&s, &c)| u8::try_from(s / c.max(1)).unwrap_or(u8::MAX)).collect();
+    let column_counts = bin_sizes(width, out_w);
+    let row_counts = bin_sizes(height, out_h);
+    let counts = row_counts.iter().flat_map(|&rows| column_counts.iter().map(move |&columns| rows * columns));
+    let pixels = sums.iter().zip(counts).map(|(&s, c)| u8::try_from(s / c.max(1)).unwrap_or(u8::MAX)).collect();
     GreyImage { width: out_w, height: out_h, pixels }
+}
+
+/// How many of `input` coordinates fall into each of the `out` bins of [`bin`].
+fn bin_sizes(input: u32, out: u32) -> Vec<u32> {
+    let mut sizes = vec![0u32; out as usize];
+    for i in 0..input {
+        if let Some(size) = sizes.get_mut(bin(i, input, out)) {
+            *size += 1;
+        }
+    }
+    sizes
 }
 
 /// How many whole rows of `width` pixels a buffer of `len` bytes holds.
