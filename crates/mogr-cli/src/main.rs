@@ -119,6 +119,19 @@ struct RunOptions {
     /// files at the same quality, slower; CI's "Guetzli" setting).
     #[arg(long, value_name = "MODE", default_value = "fast", value_parser = jpeg_mode)]
     jpeg: mogr::exec::JpegMode,
+    /// When `scrop` finds no face: `input` (answer with the input unchanged, as CI does) or
+    /// `saliency` (crop the window with the most detail instead).
+    #[arg(long, value_name = "WHAT", default_value = "input", value_parser = scrop_fallback)]
+    scrop_fallback: mogr::exec::ScropFallback,
+}
+
+/// Parses a `--scrop-fallback` value.
+fn scrop_fallback(name: &str) -> Result<mogr::exec::ScropFallback, String> {
+    match name {
+        "input" => Ok(mogr::exec::ScropFallback::Input),
+        "saliency" => Ok(mogr::exec::ScropFallback::Saliency),
+        _ => Err(format!("`{name}`: expected `input` or `saliency`")),
+    }
 }
 
 /// Parses a `--jpeg` value.
@@ -129,7 +142,10 @@ fn jpeg_mode(name: &str) -> Result<mogr::exec::JpegMode, String> {
 impl RunOptions {
     /// The executor these options describe.
     fn executor(&self) -> Result<mogr::exec::Executor, mogr::Error> {
-        let settings = mogr::exec::Settings::default().with_threads(self.threads).with_jpeg(self.jpeg);
+        let settings = mogr::exec::Settings::default()
+            .with_threads(self.threads)
+            .with_jpeg(self.jpeg)
+            .with_scrop_fallback(self.scrop_fallback);
         Ok(mogr::exec::Executor::new(settings)?)
     }
 }
@@ -144,7 +160,11 @@ fn main() -> ExitCode {
             process(&input, &rule, &output, &request, &run)
         }
         Command::Info { input } => {
-            let run = RunOptions { threads: None, jpeg: mogr::exec::JpegMode::Fast };
+            let run = RunOptions {
+                threads: None,
+                jpeg: mogr::exec::JpegMode::Fast,
+                scrop_fallback: mogr::exec::ScropFallback::Input,
+            };
             let request = Request { bucket: folder_of(&input), limits: mogr::plan::Limits::DEFAULT };
             process(&input, "imageInfo", std::path::Path::new("-"), &request, &run)
         }

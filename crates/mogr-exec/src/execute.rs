@@ -15,6 +15,7 @@ use mogr_plan::plan::{OutputFormat, OutputPlan, Report, StagePlan};
 use mogr_plan::{Plan, Probe, Step};
 use rayon::prelude::*;
 
+use crate::face_crop::{self, ScropFallback};
 use crate::watermark::{self, Sources};
 use crate::{Context, EncodeOptions, ExecError, Frame, Picture, decode, encode, ops, report};
 
@@ -44,13 +45,16 @@ pub struct Output {
 pub fn execute(plan: &Plan, data: &[u8], probe: &Probe) -> Result<Output, ExecError> {
     let context = Context::default();
     let sources = Sources { objects: context.objects, limits: context.limits, fonts: crate::fonts::Fonts::system() };
-    run(plan, data, probe, &Job { encode: &EncodeOptions::default(), sources })
+    let job = Job { encode: &EncodeOptions::default(), scrop_fallback: ScropFallback::default(), sources };
+    run(plan, data, probe, &job)
 }
 
 /// How one run encodes and what it may draw on.
 pub(crate) struct Job<'a> {
     /// Encoder choices.
     pub encode: &'a EncodeOptions,
+    /// What `scrop` does without a face.
+    pub scrop_fallback: ScropFallback,
     /// Watermark images and fonts.
     pub sources: Sources<'a>,
 }
@@ -71,7 +75,9 @@ pub(crate) fn run(plan: &Plan, data: &[u8], probe: &Probe, job: &Job<'_>) -> Res
         if let Some(report) = &stage.output.report {
             return report_on(report, &picture, previous, (data, probe), &stage.output, options);
         }
-        run_stage(stage, &mut picture, &job.sources)?;
+        if run_stage(stage, &mut picture, job)? == Flow::AnswerInput {
+            return Ok(unchanged(data, probe));
+        }
         previous = Some(&stage.output);
     }
     let output = previous.ok_or_else(|| ExecError::Internal("a plan without stages".into()))?;
@@ -157,16 +163,30 @@ fn report_on(
     }
 }
 
+/// What the run does after a stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flow {
+    /// Go on with the next stage.
+    Continue,
+    /// Answer with the input unchanged (`scrop` found no face).
+    AnswerInput,
+}
+
 /// One stage's steps on every frame, then the stage's frame count.
-fn run_stage(stage: &StagePlan, picture: &mut Picture, sources: &Sources<'_>) -> Result<(), ExecError> {
+fn run_stage(stage: &StagePlan, picture: &mut Picture, job: &Job<'_>) -> Result<Flow, ExecError> {
     for step in &stage.steps {
         match step {
             Step::ReduceFrames { frames, spread } => reduce_frames(picture, *frames, *spread),
-            Step::Watermark { mark } => watermark::apply(mark, picture, sources)?,
-            Step::FaceCrop { .. } => {
-                return Err(ExecError::Unsupported(
-                    "scrop (face detection) is not implemented in this build yet".into(),
-                ));
+            Step::Watermark { mark } => watermark::apply(mark, picture, &job.sources)?,
+            Step::FaceCrop { width, height } => {
+                let first =
+                    picture.frames.first().ok_or_else(|| ExecError::Internal("a picture without frames".into()))?;
+                let Some(steps) = face_crop::steps(first, *width, *height, job.scrop_fallback) else {
+                    return Ok(Flow::AnswerInput);
+                };
+                for step in &steps {
+                    apply_to_frames(step, picture)?;
+                }
             }
             Step::Orient { .. } => {
                 apply_to_frames(step, picture)?;
@@ -177,7 +197,7 @@ fn run_stage(stage: &StagePlan, picture: &mut Picture, sources: &Sources<'_>) ->
     }
     let keep = usize::try_from(stage.output.frames.max(1)).unwrap_or(1);
     picture.frames.truncate(keep);
-    Ok(())
+    Ok(Flow::Continue)
 }
 
 /// A per-frame step on every frame, frames in parallel (each frame's result does not depend

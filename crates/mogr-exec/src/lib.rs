@@ -25,6 +25,7 @@ pub mod encode;
 mod error;
 mod execute;
 mod exif_report;
+mod face_crop;
 mod fonts;
 pub mod inspect;
 pub mod objects;
@@ -36,6 +37,7 @@ mod watermark;
 
 pub use error::ExecError;
 pub use execute::{Output, execute};
+pub use face_crop::ScropFallback;
 pub use mogr_plan as plan;
 pub use mogr_text as text;
 pub use objects::{FetchError, FolderObjects, NoObjects, ObjectResolver};

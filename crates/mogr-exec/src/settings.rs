@@ -15,6 +15,7 @@ use std::num::NonZeroUsize;
 use mogr_plan::{Limits, Plan, Probe};
 use mogr_text::FontLibrary;
 
+use crate::face_crop::ScropFallback;
 use crate::fonts::Fonts;
 
 use crate::execute::Job;
@@ -68,9 +69,17 @@ pub struct Settings {
     pub threads: Option<NonZeroUsize>,
     /// Encoder choices.
     pub encode: EncodeOptions,
+    /// What `scrop` does when it finds no face (default: the input, as the spec says).
+    pub scrop_fallback: ScropFallback,
 }
 
 impl Settings {
+    /// The settings with `scrop`'s no-face `fallback`.
+    pub fn with_scrop_fallback(mut self, fallback: ScropFallback) -> Settings {
+        self.scrop_fallback = fallback;
+        self
+    }
+
     /// The settings with `threads` worker threads.
     pub fn with_threads(mut self, threads: Option<NonZeroUsize>) -> Settings {
         self.threads = threads;
@@ -165,7 +174,7 @@ impl Executor {
         context: Context<'_>,
     ) -> Result<Output, ExecError> {
         let sources = Sources { objects: context.objects, limits: context.limits, fonts: &self.fonts };
-        let job = Job { encode: &self.settings.encode, sources };
+        let job = Job { encode: &self.settings.encode, scrop_fallback: self.settings.scrop_fallback, sources };
         let run = || crate::execute::run(plan, data, probe, &job);
         match &self.pool {
             Some(pool) => pool.install(run),

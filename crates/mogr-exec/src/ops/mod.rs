@@ -105,7 +105,9 @@ fn run(step: &Step, frame: &Frame, isa: Isa) -> Result<Frame, ExecError> {
         Step::Watermark { .. } => {
             Err(ExecError::Unsupported("a watermark is drawn by the executor, not as a per-frame step".into()))
         }
-        Step::FaceCrop { .. } => Err(ExecError::Unsupported("face crop (scrop) is not implemented yet".into())),
+        Step::FaceCrop { .. } => {
+            Err(ExecError::Unsupported("a face crop is cut by the executor, not as a per-frame step".into()))
+        }
     }
 }
 
