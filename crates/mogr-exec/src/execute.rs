@@ -65,6 +65,9 @@ pub(crate) fn run(plan: &Plan, data: &[u8], probe: &Probe, job: &Job<'_>) -> Res
     if plan.ignored_error.is_some() {
         return Ok(unchanged(data, probe));
     }
+    if let Some(output) = plan.stages.iter().map(|s| &s.output).find(|o| o.format == OutputFormat::Svgc) {
+        return Ok(image_output(encode::svgc::compress(data)?, output));
+    }
     if !plan.input.decode {
         let (report, output) = final_report(plan)?;
         return report::on_input(report, data, probe, output);

@@ -67,3 +67,69 @@ fn entity_bombs_are_refused_with_a_decode_error() {
     assert!(error.message().contains("entity"), "{error}");
     assert_eq!(error.code().number(), -62999, "{error}");
 }
+
+/// The pixels of an SVG drawn 300 px wide by mogr.
+fn drawn(svg: &[u8]) -> image::RgbaImage {
+    rgba(&mogr::process(svg, "imageMogr2/thumbnail/300x/format/png", &Limits::default()).unwrap().body)
+}
+
+/// Asserts two drawings are the same within svgc's stated tolerance: every channel within 24
+/// levels (one anti-aliasing sample of an edge pixel is 16), at most 0.5 % of the pixels more
+/// than 2 levels apart.
+fn assert_same_drawing(before: &image::RgbaImage, after: &image::RgbaImage, name: &str) {
+    assert_eq!(before.dimensions(), after.dimensions(), "{name}");
+    let worst_of = |(a, b): (&image::Rgba<u8>, &image::Rgba<u8>)| a.0.iter().zip(b.0).map(|(x, y)| x.abs_diff(y)).max();
+    let worst: Vec<u8> = before.pixels().zip(after.pixels()).map(|p| worst_of(p).unwrap_or(0)).collect();
+    let max = worst.iter().copied().max().unwrap_or(0);
+    let changed = worst.iter().filter(|&&w| w > 2).count();
+    assert!(max <= 24, "{name}: a channel moved by {max}");
+    assert!(changed * 200 <= worst.len(), "{name}: {changed} of {} pixels changed", worst.len());
+}
+
+#[test]
+fn svgc_is_smaller_or_the_same_and_draws_the_same() {
+    for name in ["check.svg", "circle.svg", "drop-shadow-filter.svg", "struct-image-04-t.svg", "resvg_embedded-png.svg"]
+    {
+        let input = corpus_svg(name);
+        let response = mogr::process(&input, "imageMogr2/format/svgc", &Limits::default()).unwrap();
+        assert_eq!(response.mime_type, "image/svg+xml", "{name}");
+        assert!(response.body.len() <= input.len(), "{name}: {} > {}", response.body.len(), input.len());
+        assert_same_drawing(&drawn(&input), &drawn(&response.body), name);
+    }
+}
+
+#[test]
+fn svgc_drops_editor_data_and_keeps_the_drawing() {
+    let inkscape = br##"<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<!-- Created with Inkscape (http://www.inkscape.org/) -->
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"
+     xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd" xmlns:dc="http://purl.org/dc/elements/1.1/"
+     xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" width="210mm" height="297mm" viewBox="0 0 210 297" version="1.1">
+  <sodipodi:namedview id="base" pagecolor="#ffffff" inkscape:zoom="0.35" inkscape:cx="400" inkscape:cy="560"/>
+  <metadata><rdf:RDF><rdf:Description><dc:title>Drawing</dc:title></rdf:Description></rdf:RDF></metadata>
+  <g inkscape:label="Layer 1" inkscape:groupmode="layer" id="layer1">
+    <path d="M 20.000000,30.000000 L 180.123456789,30.000000 L 100.000000,250.987654321 Z"
+          style="fill:#ff6600;stroke:#000000;stroke-width:1.2345678" inkscape:connector-curvature="0"/>
+    <circle cx="105.00000001" cy="148.5" r="40.0000" fill="#3366ff" sodipodi:type="arc"/>
+  </g>
+</svg>
+"##;
+    let response = mogr::process(inkscape, "imageMogr2/format/svgc", &Limits::default()).unwrap();
+    let text = String::from_utf8(response.body.clone()).unwrap();
+    for gone in ["inkscape", "sodipodi", "metadata", "rdf:", "<!--", "<?xml", "version="] {
+        assert!(!text.contains(gone), "{gone} left in {text}");
+    }
+    assert!(text.contains("d=\"M20 30L180.123 30 100 250.988z\"") || text.contains("d=\"M20 30L180.12"), "{text}");
+    assert!(text.len() * 2 < inkscape.len(), "{} of {} bytes", text.len(), inkscape.len());
+    assert_same_drawing(&drawn(inkscape), &drawn(&response.body), "the Inkscape drawing");
+}
+
+#[test]
+fn svgc_stands_alone_and_needs_an_svg() {
+    let svg = corpus_svg("check.svg");
+    let error = mogr::process(&svg, "imageMogr2/thumbnail/50x/format/svgc", &Limits::default()).unwrap_err();
+    assert_eq!(error.code().number(), -60998, "{error}");
+    let png = mogr::process(&svg, "imageMogr2/format/png", &Limits::default()).unwrap().body;
+    let error = mogr::process(&png, "imageMogr2/format/svgc", &Limits::default()).unwrap_err();
+    assert_eq!(error.code().number(), -443, "{error}");
+}

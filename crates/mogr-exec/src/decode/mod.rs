@@ -68,6 +68,8 @@ mod rgba;
 mod still;
 mod svg;
 mod tiff;
+
+pub(crate) use svg::{svg_document, svg_preview};
 mod webp;
 
 use mogr_plan::plan::InputPlan;

@@ -47,20 +47,44 @@ const MAX_ENTITY_DEPTH: usize = 10;
 
 /// Renders the SVG `data` at the target's size.
 pub(crate) fn decode(data: &[u8], target: &Target, fonts: &Fonts) -> Result<Picture, ExecError> {
-    let text =
-        std::str::from_utf8(data).map_err(|e| ExecError::Decode(format!("SVG: the document is not UTF-8: {e}")))?;
+    let text = utf8(data)?;
+    let xml = svg_document(text)?;
+    let tree = usvg_tree(&xml, &options(fonts, text.contains("<text")))?;
+    let frame = render(&tree, target)?;
+    Ok(Picture::still(frame, Metadata::default()))
+}
+
+/// The document's XML tree, checked ([`check_document`]) and parsed within [`MAX_NODES`].
+pub(crate) fn svg_document(text: &str) -> Result<roxmltree::Document<'_>, ExecError> {
     check_document(text)?;
-    let options = options(fonts, text.contains("<text"));
     let parsing = roxmltree::ParsingOptions { allow_dtd: true, nodes_limit: MAX_NODES, ..Default::default() };
-    let xml = roxmltree::Document::parse_with_options(text, parsing).map_err(|e| match e {
+    roxmltree::Document::parse_with_options(text, parsing).map_err(|e| match e {
         roxmltree::Error::NodesLimitReached => {
             ExecError::Decode(format!("SVG: the document has more than {MAX_NODES} XML nodes"))
         }
         other => ExecError::Decode(format!("SVG: {other}")),
-    })?;
-    let tree = usvg::Tree::from_xmltree(&xml, &options).map_err(|e| ExecError::Decode(format!("SVG: {e}")))?;
-    let frame = render(&tree, target)?;
-    Ok(Picture::still(frame, Metadata::default()))
+    })
+}
+
+/// The RGBA pixels of the document drawn with its longer side at most `max_side` (its own
+/// size when smaller), with the system's fonts: for comparing two versions of a document.
+pub(crate) fn svg_preview(data: &[u8], max_side: u32) -> Result<Vec<u8>, ExecError> {
+    let text = utf8(data)?;
+    let xml = svg_document(text)?;
+    let tree = usvg_tree(&xml, &options(Fonts::system(), text.contains("<text")))?;
+    let size = tree.size();
+    let scale = (max_side as f32 / size.width().max(size.height())).min(1.0);
+    let side = |length: f32| ((length * scale).round() as u32).clamp(1, max_side);
+    let target = Target { width: side(size.width()), height: side(size.height()), frames: 1 };
+    Ok(render(&tree, &target)?.pixels)
+}
+
+fn utf8(data: &[u8]) -> Result<&str, ExecError> {
+    std::str::from_utf8(data).map_err(|e| ExecError::Decode(format!("SVG: the document is not UTF-8: {e}")))
+}
+
+fn usvg_tree(xml: &roxmltree::Document<'_>, options: &usvg::Options<'_>) -> Result<usvg::Tree, ExecError> {
+    usvg::Tree::from_xmltree(xml, options).map_err(|e| ExecError::Decode(format!("SVG: {e}")))
 }
 
 /// Draws `tree` stretched to the target's size (the planner kept the aspect ratio).

@@ -51,6 +51,7 @@ mod metadata;
 mod pixels;
 mod png;
 mod size_limit;
+pub(crate) mod svgc;
 mod webp;
 mod webp_mux;
 
@@ -85,9 +86,9 @@ pub fn encode_with(picture: &Picture, output: &OutputPlan, options: &EncodeOptio
         OutputFormat::Avif | OutputFormat::Heif | OutputFormat::Heic => {
             heif::encode(still(picture)?, output.format, quality(output), &kept)
         }
-        OutputFormat::Svgc => {
-            Err(ExecError::Unsupported(format!("{} output: the codec is not in this build yet", output.format.name())))
-        }
+        OutputFormat::Svgc => Err(ExecError::Internal(
+            "svgc rewrites the SVG document and is never encoded from pixels (the plan allows it alone)".into(),
+        )),
     }
 }
 

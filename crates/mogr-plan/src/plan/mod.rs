@@ -447,6 +447,7 @@ fn plan_strictly(pipeline: &Pipeline, probe: &Probe, limits: &Limits) -> Result<
         check_output(&stage_plan.output, limits)?;
         planned.push(stage_plan);
     }
+    check_svgc(&planned)?;
     let input = stages::input_plan(probe, &planned);
     let peak_bytes = stages::peak_bytes(probe, &input, &planned);
     if exceeds(peak_bytes, limits.max_peak_bytes) {
@@ -456,6 +457,19 @@ fn plan_strictly(pipeline: &Pipeline, probe: &Probe, limits: &Limits) -> Result<
         )));
     }
     Ok(Plan { input, stages: planned, peak_bytes, ignored_error: None })
+}
+
+/// `format/svgc` rewrites the SVG document itself: it stands alone, with no operation or
+/// other stage.
+fn check_svgc(planned: &[StagePlan]) -> Result<(), PlanError> {
+    let svgc = planned.iter().any(|stage| stage.output.format == OutputFormat::Svgc);
+    if svgc && !matches!(planned, [only] if only.steps.is_empty()) {
+        return Err(PlanError::InvalidParameter(
+            "format/svgc compresses the SVG document as it is: it cannot be combined with other operations or stages"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The input limits: bytes, sides, pixels counting frames, GIF frames.

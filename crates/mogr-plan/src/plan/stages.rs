@@ -386,7 +386,9 @@ pub(crate) fn input_plan(probe: &Probe, stages: &[StagePlan]) -> InputPlan {
     let (width, height) = probe.decoded_size();
     let first = stages.first();
     let report_only = first.and_then(|s| s.output.report.as_ref());
-    let decode = !matches!(report_only, Some(Report::ImageInfo | Report::Exif | Report::ImageInspect));
+    // svgc rewrites the document without drawing it.
+    let svgc = stages.iter().any(|s| s.output.format == OutputFormat::Svgc);
+    let decode = !svgc && !matches!(report_only, Some(Report::ImageInfo | Report::Exif | Report::ImageInspect));
     // The stage whose result is encoded: the last one, or the one a report reads (a report
     // after an image stage reports on that stage's encoded result, every frame of it).
     let encoded = stages.iter().take_while(|s| s.output.report.is_none()).last().map(|s| &s.output);
