@@ -1,0 +1,253 @@
+//! Finding the tile in a received image: its period (hence the scale) and its phase (hence the
+//! crop offset), then reading every cell.
+//!
+//! 1. Period: the tile repeats, so the whitened residual's autocorrelation along rows and along
+//!    columns (computed with FFTs) has a peak at the period. The strongest local maxima between
+//!    [`MIN_PERIOD`] and [`MAX_PERIOD`] received pixels, refined to sub-pixel by a parabola, and
+//!    their halves, are the candidates. No size information from embedding time is used, so a
+//!    resize to any scale in 0.32x-2.25x (and crops) leaves the search unchanged.
+//! 2. Phase: for each candidate the residual is folded: every received pixel is mapped back to
+//!    tile coordinates (`x / scale mod 128`) and averaged into a 64 x 64 grid of 2 x 2-pixel bins,
+//!    which adds up all the tile copies in the window. The folded grid is cyclically correlated
+//!    with the pilot template; the best offset's height above the other offsets, in standard
+//!    deviations (`pilot_z`), scores the candidate. The best candidate's scale is refined in
+//!    0.2 % steps.
+//! 3. Cells: each cell's response is the folded grid, shifted by the offset, weighted by the
+//!    zero-mean bump, times the cell's chip.
+
+use crate::fft::fft;
+use crate::layout::{CELL, CELL_COUNT, CELLS_PER_SIDE, Layout, TILE, bump};
+use crate::plane::Plane;
+
+/// Tile pixels per fold bin.
+const BIN: usize = 2;
+/// Fold bins along a side of the tile.
+pub(crate) const BINS: usize = TILE / BIN;
+/// Bins along a side of a cell.
+const CELL_BINS: usize = CELL / BIN;
+/// Shortest period searched, in received pixels (scale 0.31).
+const MIN_PERIOD: usize = 40;
+/// Longest period searched, in received pixels (scale 2.25).
+const MAX_PERIOD: usize = 288;
+/// Side of the window the autocorrelation is computed on.
+const PERIOD_WINDOW: usize = 1024;
+/// Autocorrelation peaks tried.
+const PEAKS_TRIED: usize = 6;
+
+/// Where the tile is in a received image.
+pub(crate) struct Located {
+    /// Received pixels per embedded pixel.
+    pub(crate) scale: f64,
+    /// Bin offset of the tile's origin in the folded grid.
+    pub(crate) offset: (usize, usize),
+    /// Height of the pilot correlation peak over the other offsets, in standard deviations.
+    pub(crate) pilot_z: f64,
+    /// The folded residual, `BINS x BINS`.
+    pub(crate) folded: Vec<f32>,
+}
+
+/// Finds the tile in `window` (a luma plane cut from the received image), if the window holds at
+/// least a few periods of the smallest scale.
+pub(crate) fn locate(window: &Plane, layout: &Layout) -> Option<Located> {
+    if window.width < 2 * MIN_PERIOD || window.height < 2 * MIN_PERIOD {
+        return None;
+    }
+    let periods = candidate_periods(&window.centre(PERIOD_WINDOW).whitened_residual(4));
+    let template = pilot_template(layout);
+    let mut residuals: Vec<(usize, Plane)> = Vec::new();
+    let mut best: Option<Located> = None;
+    let mut try_scale = |scale: f64, best: &mut Option<Located>| {
+        let radius = residual_radius(scale);
+        if !residuals.iter().any(|(r, _)| *r == radius) {
+            residuals.push((radius, window.whitened_residual(radius)));
+        }
+        let Some((_, residual)) = residuals.iter().find(|(r, _)| *r == radius) else { return };
+        let folded = fold(residual, scale);
+        let (offset, pilot_z) = correlate(&folded, &template);
+        if best.as_ref().is_none_or(|b| pilot_z > b.pilot_z) {
+            *best = Some(Located { scale, offset, pilot_z, folded });
+        }
+    };
+    for period in periods {
+        try_scale(period / TILE as f64, &mut best);
+    }
+    let coarse = best.as_ref()?.scale;
+    for step in -4i32..=4 {
+        if step != 0 {
+            try_scale(coarse * (1.0 + 0.002 * f64::from(step)), &mut best);
+        }
+    }
+    best
+}
+
+/// The high-pass radius for a scale: about one received cell.
+pub(crate) fn residual_radius(scale: f64) -> usize {
+    ((CELL as f64 * scale).round() as usize).clamp(2, 16)
+}
+
+/// Candidate periods (received pixels) from the residual's row and column autocorrelation.
+fn candidate_periods(residual: &Plane) -> Vec<f64> {
+    let max_lag = MAX_PERIOD.min(residual.width.max(residual.height) / 2);
+    let rows = autocorrelation(&residual.data, residual.width, residual.height, max_lag);
+    let columns = autocorrelation(&transpose(residual), residual.height, residual.width, max_lag);
+    let combined: Vec<f64> = rows.iter().zip(&columns).map(|(a, b)| a + b).collect();
+    let mut peaks: Vec<(f64, f64)> = Vec::new();
+    for lag in MIN_PERIOD..max_lag.saturating_sub(6) {
+        let (before, here, after) = (combined[lag - 1], combined[lag], combined[lag + 1]);
+        if here < before || here < after {
+            continue;
+        }
+        let shoulders = [lag - 6, lag - 5, lag - 4, lag + 4, lag + 5, lag + 6];
+        let baseline = shoulders.iter().map(|&l| combined[l]).sum::<f64>() / shoulders.len() as f64;
+        let curvature = before - 2.0 * here + after;
+        let shift = if curvature < 0.0 { (0.5 * (before - after) / curvature).clamp(-0.5, 0.5) } else { 0.0 };
+        peaks.push((here - baseline, lag as f64 + shift));
+    }
+    peaks.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut periods = Vec::new();
+    for &(_, period) in peaks.iter().take(PEAKS_TRIED) {
+        periods.push(period);
+        if period / 2.0 >= MIN_PERIOD as f64 {
+            periods.push(period / 2.0);
+        }
+    }
+    periods
+}
+
+fn transpose(plane: &Plane) -> Vec<f32> {
+    let mut out = vec![0.0; plane.data.len()];
+    for y in 0..plane.height {
+        for x in 0..plane.width {
+            out[x * plane.height + y] = plane.data[y * plane.width + x];
+        }
+    }
+    out
+}
+
+/// The autocorrelation along rows of a `width x height` array for lags `0..=max_lag`, each lag
+/// divided by its overlap and the result by lag 0.
+fn autocorrelation(data: &[f32], width: usize, height: usize, max_lag: usize) -> Vec<f64> {
+    let size = (2 * width).next_power_of_two();
+    let mut power = vec![0.0f64; size];
+    let (mut re, mut im) = (vec![0.0f64; size], vec![0.0f64; size]);
+    for row in data.chunks_exact(width.max(1)).take(height) {
+        re.iter_mut().for_each(|v| *v = 0.0);
+        im.iter_mut().for_each(|v| *v = 0.0);
+        re.iter_mut().zip(row).for_each(|(r, &v)| *r = f64::from(v));
+        fft(&mut re, &mut im, false);
+        power.iter_mut().zip(re.iter().zip(&im)).for_each(|(p, (r, i))| *p += r * r + i * i);
+    }
+    im.iter_mut().for_each(|v| *v = 0.0);
+    fft(&mut power, &mut im, true);
+    let zero = power[0].max(f64::MIN_POSITIVE);
+    (0..=max_lag).map(|lag| power[lag] / zero * width as f64 / (width.saturating_sub(lag)).max(1) as f64).collect()
+}
+
+/// Averages `residual` into `BINS x BINS` bins of tile coordinates at `scale`.
+pub(crate) fn fold(residual: &Plane, scale: f64) -> Vec<f32> {
+    let bin_of = |position: usize| -> usize {
+        let tile_coordinate = (position as f64 + 0.5) / scale;
+        ((tile_coordinate / BIN as f64).floor().rem_euclid(BINS as f64) as usize).min(BINS - 1)
+    };
+    let columns: Vec<usize> = (0..residual.width).map(|x| bin_of(residual.origin.0 + x)).collect();
+    let rows: Vec<usize> = (0..residual.height).map(|y| bin_of(residual.origin.1 + y)).collect();
+    let mut sums = vec![0.0f64; BINS * BINS];
+    let mut counts = vec![0u32; BINS * BINS];
+    for (y, &row_bin) in rows.iter().enumerate() {
+        let line = &residual.data[y * residual.width..(y + 1) * residual.width];
+        for (&value, &column_bin) in line.iter().zip(&columns) {
+            sums[row_bin * BINS + column_bin] += f64::from(value);
+            counts[row_bin * BINS + column_bin] += 1;
+        }
+    }
+    sums.iter().zip(&counts).map(|(&s, &c)| if c == 0 { 0.0 } else { (s / f64::from(c)) as f32 }).collect()
+}
+
+/// The zero-mean bump weights of the 4 x 4 bins of a cell.
+fn cell_weights() -> [f32; CELL_BINS * CELL_BINS] {
+    let profile: Vec<f64> = (0..CELL_BINS).map(|i| bump((i * BIN) as f64 + BIN as f64 / 2.0)).collect();
+    let mut weights = [0.0f32; CELL_BINS * CELL_BINS];
+    for j in 0..CELL_BINS {
+        for i in 0..CELL_BINS {
+            weights[j * CELL_BINS + i] = (profile[i] * profile[j]) as f32;
+        }
+    }
+    let mean = weights.iter().sum::<f32>() / weights.len() as f32;
+    weights.iter_mut().for_each(|w| *w -= mean);
+    weights
+}
+
+/// Template entries `(bin x, bin y, weight)` of the pilot cells.
+fn pilot_template(layout: &Layout) -> Vec<(usize, usize, f32)> {
+    let weights = cell_weights();
+    let mut entries = Vec::with_capacity(layout.pilots.len() * weights.len());
+    for &cell in &layout.pilots {
+        let (cell_x, cell_y) = (cell % CELLS_PER_SIDE, cell / CELLS_PER_SIDE);
+        for j in 0..CELL_BINS {
+            for i in 0..CELL_BINS {
+                let weight = weights[j * CELL_BINS + i] * layout.chips[cell];
+                entries.push((cell_x * CELL_BINS + i, cell_y * CELL_BINS + j, weight));
+            }
+        }
+    }
+    entries
+}
+
+/// The cyclic offset where `template` best matches `folded`, and how many standard deviations that
+/// match stands above the mean over all offsets.
+fn correlate(folded: &[f32], template: &[(usize, usize, f32)]) -> ((usize, usize), f64) {
+    let (z_score, best) = standardise(&correlation_scores(folded, template));
+    ((best % BINS, best / BINS), z_score)
+}
+
+/// The template's correlation with `folded` at every cyclic offset, row-major by offset.
+fn correlation_scores(folded: &[f32], template: &[(usize, usize, f32)]) -> Vec<f64> {
+    let mut scores = Vec::with_capacity(BINS * BINS);
+    for dy in 0..BINS {
+        for dx in 0..BINS {
+            let score: f32 =
+                template.iter().map(|&(x, y, w)| w * folded[((y + dy) % BINS) * BINS + (x + dx) % BINS]).sum();
+            scores.push(f64::from(score));
+        }
+    }
+    scores
+}
+
+/// The largest value's distance from the mean in standard deviations, and its index.
+fn standardise(scores: &[f64]) -> (f64, usize) {
+    let count = scores.len().max(1) as f64;
+    let mean = scores.iter().sum::<f64>() / count;
+    let deviation = (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / count).sqrt();
+    let (best, top) = scores.iter().enumerate().fold((0, f64::MIN), |acc, (i, &s)| if s > acc.1 { (i, s) } else { acc });
+    if deviation <= f64::EPSILON { (0.0, best) } else { ((top - mean) / deviation, best) }
+}
+
+/// The pilot correlation at a fixed `offset` of `folded`, in standard deviations of the
+/// correlation over all offsets (used when the offset was found on another signal).
+pub(crate) fn pilot_z_at(folded: &[f32], layout: &Layout, offset: (usize, usize)) -> f64 {
+    let scores = correlation_scores(folded, &pilot_template(layout));
+    let count = scores.len() as f64;
+    let mean = scores.iter().sum::<f64>() / count;
+    let deviation = (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / count).sqrt();
+    let at = scores[(offset.1 % BINS) * BINS + offset.0 % BINS];
+    if deviation <= f64::EPSILON { 0.0 } else { (at - mean) / deviation }
+}
+
+/// Every cell's response at `offset`, multiplied by its chip (so a data cell's sign is its bit).
+pub(crate) fn cell_responses(folded: &[f32], layout: &Layout, offset: (usize, usize)) -> [f32; CELL_COUNT] {
+    let weights = cell_weights();
+    let mut responses = [0.0f32; CELL_COUNT];
+    for (cell, response) in responses.iter_mut().enumerate() {
+        let (cell_x, cell_y) = (cell % CELLS_PER_SIDE, cell / CELLS_PER_SIDE);
+        let mut sum = 0.0;
+        for j in 0..CELL_BINS {
+            for i in 0..CELL_BINS {
+                let x = (cell_x * CELL_BINS + i + offset.0) % BINS;
+                let y = (cell_y * CELL_BINS + j + offset.1) % BINS;
+                sum += weights[j * CELL_BINS + i] * folded[y * BINS + x];
+            }
+        }
+        *response = sum * layout.chips[cell];
+    }
+    responses
+}
