@@ -40,7 +40,8 @@ enum Kind {
 }
 
 impl Kind {
-    const ALL: [Kind; 5] = [Kind::Text, Kind::Mark(Level::One), Kind::Mark(Level::Two), Kind::Mark(Level::Three), Kind::Semi];
+    const ALL: [Kind; 5] =
+        [Kind::Text, Kind::Mark(Level::One), Kind::Mark(Level::Two), Kind::Mark(Level::Three), Kind::Semi];
 
     fn label(self) -> &'static str {
         match self {
@@ -94,7 +95,10 @@ fn extract(kind: Kind, received: &RgbaImage, original: &RgbaImage) -> (bool, u8)
             let (ow, oh) = original.dimensions();
             let found = mogr_blindmark::extract_semi(KEY, received, w, h, original, ow, oh).unwrap();
             let expected = mogr_blindmark::mark_grid(&mark);
-            let correct = found.recovered.as_ref().map_or(0, |r| r.pixels.iter().zip(&expected.pixels).filter(|(a, b)| a == b).count());
+            let correct = found
+                .recovered
+                .as_ref()
+                .map_or(0, |r| r.pixels.iter().zip(&expected.pixels).filter(|(a, b)| a == b).count());
             (found.status > 75 && correct * 100 >= 95 * expected.pixels.len(), found.status)
         }
     }
@@ -104,7 +108,8 @@ fn main() {
     let filter = std::env::args().nth(1).unwrap_or_default();
     let started = Instant::now();
     let photos: Vec<&str> = PHOTOS.iter().copied().filter(|p| p.contains(&filter)).collect();
-    let mut cells: Vec<Vec<Cell>> = Kind::ALL.iter().map(|_| Attack::ALL.iter().map(|_| Cell::default()).collect()).collect();
+    let mut cells: Vec<Vec<Cell>> =
+        Kind::ALL.iter().map(|_| Attack::ALL.iter().map(|_| Cell::default()).collect()).collect();
     let mut quality: Vec<Vec<(f64, f64)>> = Kind::ALL.iter().map(|_| Vec::new()).collect();
     for photo in &photos {
         let original = support::load(photo);
@@ -131,7 +136,10 @@ fn main() {
 
 fn print_tables(photos: &[&str], cells: &[Vec<Cell>], quality: &[Vec<(f64, f64)>]) {
     println!("Photos ({}): {}\n", photos.len(), photos.join(", "));
-    println!("Key `{}`, text `{TEXT}`; marks are a ring-and-bar image 1/8 of the shorter side (8-64 px).\n", String::from_utf8_lossy(KEY));
+    println!(
+        "Key `{}`, text `{TEXT}`; marks are a ring-and-bar image 1/8 of the shorter side (8-64 px).\n",
+        String::from_utf8_lossy(KEY)
+    );
     println!("| type | mean PSNR (dB) | min PSNR (dB) | mean SSIM | min SSIM |");
     println!("|---|---|---|---|---|");
     for (k, kind) in Kind::ALL.iter().enumerate() {

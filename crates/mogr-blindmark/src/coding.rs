@@ -23,7 +23,8 @@ pub(crate) fn symbol_of(character: char) -> Option<u8> {
 
 /// Channel bits (+1/-1, scrambled) of a validated text.
 pub(crate) fn text_channel(key: &[u8], symbols: &[u8]) -> Vec<f32> {
-    let mut bits: Vec<bool> = symbols.iter().flat_map(|&s| (0..CHAR_BITS).rev().map(move |b| (s >> b) & 1 == 1)).collect();
+    let mut bits: Vec<bool> =
+        symbols.iter().flat_map(|&s| (0..CHAR_BITS).rev().map(move |b| (s >> b) & 1 == 1)).collect();
     let crc = crc16(key, symbols);
     bits.extend((0..CRC_BITS).rev().map(|b| (crc >> b) & 1 == 1));
     scramble(key, &bits)
@@ -46,7 +47,8 @@ pub(crate) fn decode_text(key: &[u8], soft_for_length: impl Fn(usize) -> Vec<f32
 }
 
 /// The channel length of a text of `length` characters.
-pub(crate) fn text_channel_bits(length: usize) -> usize {
+#[cfg(test)]
+fn text_channel_bits(length: usize) -> usize {
     length * CHAR_BITS + CRC_BITS
 }
 
@@ -125,7 +127,8 @@ mod tests {
             let symbols: Vec<u8> = text.chars().filter_map(symbol_of).collect();
             let channel = text_channel(key, &symbols);
             assert_eq!(channel.len(), text_channel_bits(text.len()));
-            let decoded = decode_text(key, |bits| if bits == channel.len() { channel.clone() } else { vec![1.0; bits] });
+            let decoded =
+                decode_text(key, |bits| if bits == channel.len() { channel.clone() } else { vec![1.0; bits] });
             assert_eq!(decoded.as_deref(), Some(text));
         }
     }

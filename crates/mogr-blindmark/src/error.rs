@@ -77,7 +77,10 @@ impl fmt::Display for BlindError {
                 write!(f, "blind watermark text has {length} characters; the capacity is {capacity}")
             }
             Self::MarkBuffer { width, height, actual } => {
-                write!(f, "watermark image buffer of {actual} bytes does not hold a non-empty {width}x{height} luma image")
+                write!(
+                    f,
+                    "watermark image buffer of {actual} bytes does not hold a non-empty {width}x{height} luma image"
+                )
             }
             Self::MarkTooLarge { mark_width, mark_height, max_width, max_height } => write!(
                 f,

@@ -18,8 +18,6 @@ pub(crate) const TILE: usize = CELL * CELLS_PER_SIDE;
 pub(crate) const CELL_COUNT: usize = CELLS_PER_SIDE * CELLS_PER_SIDE;
 /// Cells carrying the known synchronisation pattern.
 pub(crate) const PILOT_COUNT: usize = 64;
-/// Cells carrying channel bits.
-pub(crate) const DATA_COUNT: usize = CELL_COUNT - PILOT_COUNT;
 
 /// The bump's value at continuous position `t` (0..8) inside a cell.
 pub(crate) fn bump(t: f64) -> f64 {
@@ -48,19 +46,19 @@ impl Layout {
         Self { chips, pilots: cells, data }
     }
 
-    /// The value of every cell (chip times pilot +1 or channel bit) for a channel of +/-1 values
-    /// spread round-robin over the data slots. An empty channel leaves the data cells at 0.
-    pub(crate) fn cell_values(&self, channel: &[f32]) -> [f32; CELL_COUNT] {
-        let mut values = [0.0; CELL_COUNT];
+    /// The bit of every cell (+1 for pilots, the channel's +/-1 values spread round-robin over the
+    /// data slots; 0 for data cells when the channel is empty).
+    pub(crate) fn cell_bits(&self, channel: &[f32]) -> [f32; CELL_COUNT] {
+        let mut bits = [0.0; CELL_COUNT];
         for &cell in &self.pilots {
-            values[cell] = self.chips[cell];
+            bits[cell] = 1.0;
         }
         if !channel.is_empty() {
             for (slot, &cell) in self.data.iter().enumerate() {
-                values[cell] = self.chips[cell] * channel[slot % channel.len()];
+                bits[cell] = channel[slot % channel.len()];
             }
         }
-        values
+        bits
     }
 
     /// Gathers per-cell responses (already multiplied by their chips) back into `length` soft
@@ -94,11 +92,7 @@ mod tests {
     fn gather_inverts_cell_values() {
         let layout = Layout::new(b"key");
         let channel: Vec<f32> = (0..50).map(|i| if i % 3 == 0 { 1.0 } else { -1.0 }).collect();
-        let values = layout.cell_values(&channel);
-        let mut responses = [0.0; CELL_COUNT];
-        for cell in 0..CELL_COUNT {
-            responses[cell] = values[cell] * layout.chips[cell];
-        }
+        let responses = layout.cell_bits(&channel);
         let soft = layout.gather(&responses, channel.len());
         for (s, c) in soft.iter().zip(&channel) {
             assert!(s * c > 0.0);

@@ -61,7 +61,9 @@ impl Plane {
             let (top, bottom) = (y.saturating_sub(radius), (y + radius + 1).min(h));
             for x in 0..w {
                 let (left, right) = (x.saturating_sub(radius), (x + radius + 1).min(w));
-                let sum = integral[bottom * stride + right] - integral[top * stride + right] - integral[bottom * stride + left]
+                let sum = integral[bottom * stride + right]
+                    - integral[top * stride + right]
+                    - integral[bottom * stride + left]
                     + integral[top * stride + left];
                 let area = ((bottom - top) * (right - left)).max(1) as f64;
                 data.push((sum / area) as f32);
