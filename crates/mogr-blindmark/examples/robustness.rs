@@ -29,7 +29,7 @@ const PHOTOS: [&str; 10] = [
     "jpeg/progressive_3.jpg",
     "gif/Crash_test.gif",
     "webp/gallery1_1.webp",
-    "tiff/ycbcr_jpeg_8bit.tif",
+    "png/gama-srgb-order_cat.png",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -153,6 +153,15 @@ fn print_tables(photos: &[&str], cells: &[Vec<Cell>], quality: &[Vec<(f64, f64)>
         let mean_ssim = values.iter().map(|v| v.1).sum::<f64>() / n;
         let min_ssim = values.iter().map(|v| v.1).fold(f64::INFINITY, f64::min);
         println!("| {} | {mean_psnr:.2} | {min_psnr:.2} | {mean_ssim:.4} | {min_ssim:.4} |", kind.label());
+    }
+    println!("\nPSNR (dB) / SSIM per photo:\n");
+    let header: Vec<&str> = Kind::ALL.iter().map(|k| k.label()).collect();
+    println!("| photo | {} |", header.join(" | "));
+    println!("|---|{}", "---|".repeat(header.len()));
+    for (p, photo) in photos.iter().enumerate() {
+        let row: Vec<String> =
+            quality.iter().map(|values| format!("{:.2} / {:.4}", values[p].0, values[p].1)).collect();
+        println!("| {photo} | {} |", row.join(" | "));
     }
     println!("\n| type | attack | pass | mean status | min status |");
     println!("|---|---|---|---|---|");

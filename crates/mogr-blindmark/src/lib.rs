@@ -21,7 +21,7 @@
 //!         ─▶ delta = gain x block mask x cell value x smooth bump, tiled from (0,0) over the
 //!            whole image, RMS fixed per type/level ─▶ added to R, G and B alike
 //!
-//! received ─▶ centred luma window (<= 1536 px a side) ─▶ whitened high-pass residual
+//! received ─▶ centred luma window (<= 1024 px a side) ─▶ whitened high-pass residual
 //!          ─▶ period from row/column autocorrelation (FFT) ─▶ scale candidates
 //!          ─▶ fold every tile copy into one 64x64 grid ─▶ pilot correlation over all cyclic
 //!             offsets (phase = crop offset mod tile) ─▶ best scale/offset ─▶ cell responses
@@ -66,7 +66,7 @@
 //! several things at once, lose the text first (see the README's table); strong denoising or
 //! blurring removes the signal; one key for all images means that averaging many marked images
 //! can estimate the pattern (collusion). The work is bounded: embedding is O(pixels) with one
-//! float per 8x8 block beyond the buffer, extraction reads at most a 1536 x 1536 window.
+//! float per 8x8 block beyond the buffer, extraction reads at most a 1024 x 1024 window.
 //! Everything is deterministic (same key and input, same bytes) with no global state.
 
 #![deny(missing_docs)]
@@ -92,11 +92,11 @@ use sync::Located;
 /// Smallest width and height that can be watermarked: one tile.
 pub const MIN_SIDE: u32 = TILE as u32;
 /// Side of the centred window of a received image that extraction reads (bounds its work).
-const READ_WINDOW: usize = 1536;
+const READ_WINDOW: usize = 1024;
 /// Delta RMS (luma levels) of text watermarks.
 const TEXT_RMS: f32 = 2.75;
 /// Delta RMS (luma levels) of semi-blind watermarks, which the original helps to read.
-const SEMI_RMS: f32 = 2.0;
+const SEMI_RMS: f32 = 2.5;
 
 /// Strength of a blind image watermark (`level` of `watermark/3/type/2`): higher is more robust and
 /// less invisible.
@@ -168,7 +168,7 @@ pub fn embed_text(key: &[u8], rgba: &mut [u8], width: u32, height: u32, text: &s
     let (w, h) = check_buffer(rgba, width, height)?;
     check_embeddable(width, height)?;
     let symbols = text_symbols(text)?;
-    embed_channel(key, rgba, w, h, &coding::text_channel(key, &symbols), TEXT_RMS);
+    embed_channel(key, rgba, (w, h), &coding::text_channel(key, &symbols), TEXT_RMS, false);
     Ok(())
 }
 
@@ -202,7 +202,7 @@ pub fn embed_mark(
     let (w, h) = check_buffer(rgba, width, height)?;
     check_embeddable(width, height)?;
     let channel = mark_channel(key, mark, width, height)?;
-    embed_channel(key, rgba, w, h, &channel, level.target_rms());
+    embed_channel(key, rgba, (w, h), &channel, level.target_rms(), false);
     Ok(())
 }
 
@@ -223,12 +223,13 @@ pub fn detect_mark(key: &[u8], rgba: &[u8], width: u32, height: u32, mark: &Luma
 }
 
 /// Embeds a watermark image for semi-blind extraction (`watermark/3/type/1`): the same channel as
-/// [`embed_mark`], at a lower strength because extraction subtracts the original.
+/// [`embed_mark`] at level 2's strength, with the plain bits in the data cells (extraction
+/// subtracts the original, so cancelling the photo's interference would only cost energy).
 pub fn embed_semi(key: &[u8], rgba: &mut [u8], width: u32, height: u32, mark: &LumaImage) -> Result<(), BlindError> {
     let (w, h) = check_buffer(rgba, width, height)?;
     check_embeddable(width, height)?;
     let channel = mark_channel(key, mark, width, height)?;
-    embed_channel(key, rgba, w, h, &channel, SEMI_RMS);
+    embed_channel(key, rgba, (w, h), &channel, SEMI_RMS, true);
     Ok(())
 }
 
@@ -281,11 +282,12 @@ pub fn mark_grid(mark: &LumaImage) -> LumaImage {
 }
 
 /// Embeds a channel of +/-1 values into a validated buffer with informed cell values.
-fn embed_channel(key: &[u8], rgba: &mut [u8], width: usize, height: usize, channel: &[f32], target_rms: f32) {
+fn embed_channel(key: &[u8], rgba: &mut [u8], size: (usize, usize), channel: &[f32], target_rms: f32, semi: bool) {
+    let (width, height) = size;
     let layout = Layout::new(key);
     let bits = layout.cell_bits(channel);
     let window = Plane::luma_window(rgba, width, height, READ_WINDOW);
-    let values = embed::informed_values(rgba, width, height, &window, &layout, &bits, target_rms);
+    let values = embed::informed_values((rgba, width, height), &window, &layout, &bits, target_rms, semi);
     embed::Pattern::new(rgba, width, height, values, target_rms).apply(rgba, width, height);
 }
 

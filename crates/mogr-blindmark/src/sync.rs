@@ -10,8 +10,8 @@
 //!    tile coordinates (`x / scale mod 128`) and averaged into a 64 x 64 grid of 2 x 2-pixel bins,
 //!    which adds up all the tile copies in the window. The folded grid is cyclically correlated
 //!    with the pilot template; the best offset's height above the other offsets, in standard
-//!    deviations (`pilot_z`), scores the candidate. The best candidate's scale is refined in
-//!    0.2 % steps.
+//!    deviations (`pilot_z`), scores the candidate. The three best candidates' scales are refined
+//!    in 0.25 % steps.
 //! 3. Cells: each cell's response is the folded grid, shifted by the offset, weighted by the
 //!    bump, times the cell's chip.
 
@@ -33,6 +33,12 @@ const MAX_PERIOD: usize = 288;
 const PERIOD_WINDOW: usize = 1024;
 /// High-pass radius at scale 1, in pixels (scaled with the candidate scale).
 const RESIDUAL_RADIUS: f64 = 1.5;
+/// Best coarse candidates whose scale is refined.
+const CANDIDATES_REFINED: usize = 3;
+/// Relative scale step of the refinement.
+const REFINE_STEP: f64 = 0.0025;
+/// Refinement steps on each side.
+const REFINE_STEPS: i32 = 3;
 /// Autocorrelation peaks tried.
 const PEAKS_TRIED: usize = 10;
 
@@ -58,26 +64,28 @@ pub(crate) fn locate(window: &Plane, layout: &Layout) -> Option<Located> {
     periods.push(TILE as f64);
     let template = pilot_template(layout);
     let mut residuals: Vec<(usize, Plane)> = Vec::new();
-    let mut best: Option<Located> = None;
-    let mut try_scale = |scale: f64, best: &mut Option<Located>| {
+    let mut evaluate = |scale: f64| -> Option<Located> {
         let radius = residual_radius(scale);
         if !residuals.iter().any(|(r, _)| *r == radius) {
             residuals.push((radius, window.whitened_residual(radius)));
         }
-        let Some((_, residual)) = residuals.iter().find(|(r, _)| *r == radius) else { return };
+        let (_, residual) = residuals.iter().find(|(r, _)| *r == radius)?;
         let folded = fold(residual, scale);
         let (offset, pilot_z) = correlate(&folded, &template);
-        if best.as_ref().is_none_or(|b| pilot_z > b.pilot_z) {
-            *best = Some(Located { scale, offset, pilot_z, folded });
-        }
+        Some(Located { scale, offset, pilot_z, folded })
     };
-    for period in periods {
-        try_scale(period / TILE as f64, &mut best);
-    }
-    let coarse = best.as_ref()?.scale;
-    for step in -4i32..=4 {
-        if step != 0 {
-            try_scale(coarse * (1.0 + 0.002 * f64::from(step)), &mut best);
+    let mut coarse: Vec<Located> = periods.iter().filter_map(|period| evaluate(period / TILE as f64)).collect();
+    coarse.sort_by(|a, b| b.pilot_z.total_cmp(&a.pilot_z));
+    coarse.truncate(CANDIDATES_REFINED);
+    let mut best: Option<Located> = None;
+    for candidate in coarse {
+        let scale = candidate.scale;
+        let steps = (-REFINE_STEPS..=REFINE_STEPS).filter(|&s| s != 0);
+        let refined = steps.filter_map(|step| evaluate(scale * (1.0 + REFINE_STEP * f64::from(step))));
+        for located in std::iter::once(candidate).chain(refined) {
+            if best.as_ref().is_none_or(|b| located.pilot_z > b.pilot_z) {
+                best = Some(located);
+            }
         }
     }
     best
@@ -111,13 +119,34 @@ fn candidate_periods(residual: &Plane) -> Vec<f64> {
     }
     peaks.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut periods = Vec::new();
-    for &(_, period) in peaks.iter().take(PEAKS_TRIED) {
+    for &(_, peak) in peaks.iter().take(PEAKS_TRIED) {
+        let period = harmonic_period(&combined, peak);
         periods.push(period);
         if period / 2.0 >= MIN_PERIOD as f64 {
             periods.push(period / 2.0);
         }
     }
     periods
+}
+
+/// A period refined with its harmonics: the peaks near 2, 3, ... times `period` (each located to
+/// sub-pixel by a parabola) divided by their order, averaged with weights equal to the order.
+fn harmonic_period(combined: &[f64], period: f64) -> f64 {
+    let (mut weighted, mut weights) = (period, 1.0);
+    for order in 2..=8u32 {
+        let centre = (period * f64::from(order)).round() as usize;
+        if centre < 3 || centre + 3 >= combined.len() {
+            break;
+        }
+        let Some(lag) = (centre - 2..=centre + 2).max_by(|&a, &b| combined[a].total_cmp(&combined[b])) else { break };
+        let (before, here, after) = (combined[lag - 1], combined[lag], combined[lag + 1]);
+        let curvature = before - 2.0 * here + after;
+        let shift = if curvature < 0.0 { (0.5 * (before - after) / curvature).clamp(-0.5, 0.5) } else { 0.0 };
+        let estimate = (lag as f64 + shift) / f64::from(order);
+        weighted += estimate * f64::from(order);
+        weights += f64::from(order);
+    }
+    weighted / weights
 }
 
 fn transpose(plane: &Plane) -> Vec<f32> {
@@ -136,12 +165,20 @@ fn autocorrelation(data: &[f32], width: usize, height: usize, max_lag: usize) ->
     let size = (2 * width).next_power_of_two();
     let mut power = vec![0.0f64; size];
     let (mut re, mut im) = (vec![0.0f64; size], vec![0.0f64; size]);
-    for row in data.chunks_exact(width.max(1)).take(height) {
+    // Two real rows share one complex FFT: with z = a + i b, |A_k|^2 + |B_k|^2 is
+    // (|Z_k|^2 + |Z_(n-k)|^2) / 2.
+    for pair in data.chunks(2 * width.max(1)).take(height.div_ceil(2)) {
         re.iter_mut().for_each(|v| *v = 0.0);
         im.iter_mut().for_each(|v| *v = 0.0);
-        re.iter_mut().zip(row).for_each(|(r, &v)| *r = f64::from(v));
+        let (first, second) = pair.split_at(width.min(pair.len()));
+        re.iter_mut().zip(first).for_each(|(r, &v)| *r = f64::from(v));
+        im.iter_mut().zip(second).for_each(|(i, &v)| *i = f64::from(v));
         fft(&mut re, &mut im, false);
-        power.iter_mut().zip(re.iter().zip(&im)).for_each(|(p, (r, i))| *p += r * r + i * i);
+        for k in 0..size {
+            let mirror = (size - k) % size;
+            let (zk, zm) = (re[k] * re[k] + im[k] * im[k], re[mirror] * re[mirror] + im[mirror] * im[mirror]);
+            power[k] += 0.5 * (zk + zm);
+        }
     }
     im.iter_mut().for_each(|v| *v = 0.0);
     fft(&mut power, &mut im, true);
@@ -261,4 +298,44 @@ pub(crate) fn cell_responses(folded: &[f32], layout: &Layout, offset: (usize, us
         *response = sum * layout.chips[cell];
     }
     responses
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn autocorrelation_matches_the_direct_sum_with_paired_rows() {
+        let (width, height) = (20, 7);
+        let data: Vec<f32> = (0..width * height).map(|i| ((i * 37 + 11) % 23) as f32 - 11.0).collect();
+        let fast = autocorrelation(&data, width, height, 10);
+        let direct = |lag: usize| -> f64 {
+            let mut sum = 0.0;
+            for row in data.chunks(width) {
+                for x in 0..width - lag {
+                    sum += f64::from(row[x]) * f64::from(row[x + lag]);
+                }
+            }
+            sum / (width - lag) as f64
+        };
+        for (lag, value) in fast.iter().enumerate() {
+            let expected = direct(lag) / direct(0);
+            assert!((value - expected).abs() < 1e-9, "lag {lag}: {value} vs {expected}");
+        }
+    }
+
+    #[test]
+    fn fold_averages_tile_copies_at_a_scale() {
+        let (width, height) = (2 * TILE, TILE);
+        let data: Vec<f32> = (0..width * height).map(|i| ((i % width) % TILE / BIN) as f32).collect();
+        let plane = Plane { width, height, data, origin: (0, 0) };
+        let folded = fold(&plane, 1.0);
+        for (bin, value) in folded.iter().enumerate() {
+            assert_eq!(*value, (bin % BINS) as f32);
+        }
+        assert!(
+            locate(&Plane { width: 10, height: 500, data: vec![0.0; 5000], origin: (0, 0) }, &Layout::new(b"k"))
+                .is_none()
+        );
+    }
 }

@@ -28,25 +28,45 @@ fn assert_invisible(original: &RgbaImage, marked: &RgbaImage, what: &str) {
     assert!(ssim >= 0.98, "{what}: SSIM {ssim:.4}");
 }
 
-#[test]
-fn text_survives_every_attack_on_real_photos() {
+/// Embeds the text in `photo`, checks invisibility, and reads it back after every attack.
+fn text_survives_every_attack(photo: &str) {
+    let original = support::load(photo);
+    let (w, h) = original.dimensions();
+    let mut marked = original.clone();
+    embed_text(KEY, &mut marked, w, h, TEXT).unwrap();
+    assert_invisible(&original, &marked, photo);
     let mut failures = Vec::new();
-    for photo in PHOTOS {
-        let original = support::load(photo);
-        let (w, h) = original.dimensions();
-        let mut marked = original.clone();
-        embed_text(KEY, &mut marked, w, h, TEXT).unwrap();
-        assert_invisible(&original, &marked, photo);
-        for attack in Attack::ALL {
-            let received = attack.apply(&marked);
-            let (rw, rh) = received.dimensions();
-            let found = extract_text(KEY, &received, rw, rh).unwrap();
-            if found.text.as_deref() != Some(TEXT) || found.status <= 75 {
-                failures.push(format!("{photo} / {}: {:?} status {}", attack.label(), found.text, found.status));
-            }
+    for attack in Attack::ALL {
+        let received = attack.apply(&marked);
+        let (rw, rh) = received.dimensions();
+        let found = extract_text(KEY, &received, rw, rh).unwrap();
+        if found.text.as_deref() != Some(TEXT) || found.status <= 75 {
+            failures.push(format!("{photo} / {}: {:?} status {}", attack.label(), found.text, found.status));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+// One test per photo, so that the test harness runs them in parallel.
+
+#[test]
+fn text_survives_every_attack_landscape_1800x1200() {
+    text_survives_every_attack(PHOTOS[0]);
+}
+
+#[test]
+fn text_survives_every_attack_portrait_1200x1800() {
+    text_survives_every_attack(PHOTOS[1]);
+}
+
+#[test]
+fn text_survives_every_attack_canon_2048x1536() {
+    text_survives_every_attack(PHOTOS[2]);
+}
+
+#[test]
+fn text_survives_every_attack_dithered_gif_800x533() {
+    text_survives_every_attack(PHOTOS[3]);
 }
 
 #[test]
