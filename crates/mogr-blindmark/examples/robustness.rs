@@ -111,9 +111,11 @@ fn main() {
     let mut cells: Vec<Vec<Cell>> =
         Kind::ALL.iter().map(|_| Attack::ALL.iter().map(|_| Cell::default()).collect()).collect();
     let mut quality: Vec<Vec<(f64, f64)>> = Kind::ALL.iter().map(|_| Vec::new()).collect();
+    let mut per_photo: Vec<(String, usize, usize)> = Vec::new();
     for photo in &photos {
         let original = support::load(photo);
         eprintln!("{photo} {}x{}", original.width(), original.height());
+        per_photo.push((format!("{photo} ({}x{})", original.width(), original.height()), 0, 0));
         for (k, &kind) in Kind::ALL.iter().enumerate() {
             let marked = embed(kind, &original);
             quality[k].push((support::psnr(&original, &marked), support::ssim(&original, &marked)));
@@ -121,6 +123,10 @@ fn main() {
                 let (passed, status) = extract(kind, &attack.apply(&marked), &original);
                 if !passed {
                     eprintln!("  FAIL {} / {}: status {status}", kind.label(), attack.label());
+                }
+                if let Some(row) = per_photo.last_mut() {
+                    row.1 += 1;
+                    row.2 += usize::from(passed);
                 }
                 let cell = &mut cells[k][a];
                 cell.runs += 1;
@@ -130,8 +136,14 @@ fn main() {
         }
     }
     print_tables(&photos, &cells, &quality);
+    println!("\nPasses per photo (all types and attacks):\n");
+    println!("| photo | pass |");
+    println!("|---|---|");
+    for (photo, runs, passes) in &per_photo {
+        println!("| {photo} | {passes}/{runs} |");
+    }
     false_positives(&filter);
-    eprintln!("total time {:.1} s", started.elapsed().as_secs_f64());
+    println!("\nGenerated in {:.0} s.", started.elapsed().as_secs_f64());
 }
 
 fn print_tables(photos: &[&str], cells: &[Vec<Cell>], quality: &[Vec<(f64, f64)>]) {

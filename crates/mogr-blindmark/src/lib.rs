@@ -62,11 +62,14 @@
 //!
 //! Limits: rotation, flips, aspect-ratio changes and non-uniform scaling break synchronisation
 //! (the fold assumes one scale for both axes); scales outside 0.31x-2.25x are not searched;
-//! crops that leave fewer than about 3 x 3 tiles, and small or very busy photos attacked by
-//! several things at once, lose the text first (see the README's table); strong denoising or
+//! crops that leave fewer than about 3 x 3 tiles lose synchronisation; small photos (about
+//! 650 x 470 and below) fail often after a 50 % downscale or a combination, because too few tile
+//! copies remain to out-vote the photo (see the README's table for the measured rates); strong
+//! denoising or
 //! blurring removes the signal; one key for all images means that averaging many marked images
 //! can estimate the pattern (collusion). The work is bounded: embedding is O(pixels) with one
-//! float per 8x8 block beyond the buffer, extraction reads at most a 1024 x 1024 window.
+//! float per 8x8 block beyond the buffer plus a 1024 x 1024 analysis window, extraction reads at
+//! most a 1024 x 1024 window.
 //! Everything is deterministic (same key and input, same bytes) with no global state.
 
 #![deny(missing_docs)]
