@@ -1,0 +1,240 @@
+//! The robustness table of the README: every watermark type over corpus photos, each attacked
+//! with independent tools (the `image` crate's JPEG encoder and resizer), plus the false-positive
+//! rate over every decodable corpus image left unmarked.
+//!
+//! Run: `cargo run --release -p mogr-blindmark --example robustness [-- photo-filter]`
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::Instant;
+
+use image::RgbaImage;
+use mogr_blindmark::{Level, LumaImage};
+use support::Attack;
+
+const KEY: &[u8] = b"mogr-robustness-key";
+const TEXT: &str = "mogr2026Blind";
+
+/// The photos of the matrix: real photos of various sizes that the `image` crate decodes.
+const PHOTOS: [&str; 10] = [
+    "exif-orientation/Landscape_0.jpg",
+    "exif-orientation/Portrait_0.jpg",
+    "jpeg/canon_hdr_orient6.jpg",
+    "jpeg/olympus_E-P3_12MP.jpg",
+    "jpeg/ultrahdr_gain-map.jpg",
+    "jpeg/DSCN0010_gps.jpg",
+    "jpeg/progressive_3.jpg",
+    "gif/Crash_test.gif",
+    "webp/gallery1_1.webp",
+    "png/gama-srgb-order_cat.png",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Mark(Level),
+    Semi,
+}
+
+impl Kind {
+    const ALL: [Kind; 5] =
+        [Kind::Text, Kind::Mark(Level::One), Kind::Mark(Level::Two), Kind::Mark(Level::Three), Kind::Semi];
+
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Text => "type 3 text",
+            Kind::Mark(Level::One) => "type 2 level 1",
+            Kind::Mark(Level::Two) => "type 2 level 2",
+            Kind::Mark(Level::Three) => "type 2 level 3",
+            Kind::Semi => "type 1 semi-blind",
+        }
+    }
+}
+
+#[derive(Default)]
+struct Cell {
+    runs: usize,
+    passes: usize,
+    statuses: Vec<u8>,
+}
+
+fn mark_for(image: &RgbaImage) -> LumaImage {
+    support::sample_mark((image.width().min(image.height()) / 8).clamp(8, 64))
+}
+
+fn embed(kind: Kind, image: &RgbaImage) -> RgbaImage {
+    let mut marked = image.clone();
+    let (w, h) = marked.dimensions();
+    let mark = mark_for(image);
+    match kind {
+        Kind::Text => mogr_blindmark::embed_text(KEY, &mut marked, w, h, TEXT),
+        Kind::Mark(level) => mogr_blindmark::embed_mark(KEY, &mut marked, w, h, &mark, level),
+        Kind::Semi => mogr_blindmark::embed_semi(KEY, &mut marked, w, h, &mark),
+    }
+    .unwrap();
+    marked
+}
+
+/// (passed, status) of extracting `kind` from `received`.
+fn extract(kind: Kind, received: &RgbaImage, original: &RgbaImage) -> (bool, u8) {
+    let (w, h) = received.dimensions();
+    let mark = mark_for(original);
+    match kind {
+        Kind::Text => {
+            let found = mogr_blindmark::extract_text(KEY, received, w, h).unwrap();
+            (found.text.as_deref() == Some(TEXT) && found.status > 75, found.status)
+        }
+        Kind::Mark(_) => {
+            let status = mogr_blindmark::detect_mark(KEY, received, w, h, &mark).unwrap();
+            (status > 75, status)
+        }
+        Kind::Semi => {
+            let (ow, oh) = original.dimensions();
+            let found = mogr_blindmark::extract_semi(KEY, received, w, h, original, ow, oh).unwrap();
+            let expected = mogr_blindmark::mark_grid(&mark);
+            let correct = found
+                .recovered
+                .as_ref()
+                .map_or(0, |r| r.pixels.iter().zip(&expected.pixels).filter(|(a, b)| a == b).count());
+            (found.status > 75 && correct * 100 >= 95 * expected.pixels.len(), found.status)
+        }
+    }
+}
+
+fn main() {
+    let filter = std::env::args().nth(1).unwrap_or_default();
+    let started = Instant::now();
+    let photos: Vec<&str> = PHOTOS.iter().copied().filter(|p| p.contains(&filter)).collect();
+    let mut cells: Vec<Vec<Cell>> =
+        Kind::ALL.iter().map(|_| Attack::ALL.iter().map(|_| Cell::default()).collect()).collect();
+    let mut quality: Vec<Vec<(f64, f64)>> = Kind::ALL.iter().map(|_| Vec::new()).collect();
+    let mut per_photo: Vec<(String, usize, usize)> = Vec::new();
+    for photo in &photos {
+        let original = support::load(photo);
+        eprintln!("{photo} {}x{}", original.width(), original.height());
+        per_photo.push((format!("{photo} ({}x{})", original.width(), original.height()), 0, 0));
+        for (k, &kind) in Kind::ALL.iter().enumerate() {
+            let marked = embed(kind, &original);
+            quality[k].push((support::psnr(&original, &marked), support::ssim(&original, &marked)));
+            for (a, &attack) in Attack::ALL.iter().enumerate() {
+                let (passed, status) = extract(kind, &attack.apply(&marked), &original);
+                if !passed {
+                    eprintln!("  FAIL {} / {}: status {status}", kind.label(), attack.label());
+                }
+                if let Some(row) = per_photo.last_mut() {
+                    row.1 += 1;
+                    row.2 += usize::from(passed);
+                }
+                let cell = &mut cells[k][a];
+                cell.runs += 1;
+                cell.passes += usize::from(passed);
+                cell.statuses.push(status);
+            }
+        }
+    }
+    print_tables(&photos, &cells, &quality);
+    println!("\nPasses per photo (all types and attacks):\n");
+    println!("| photo | pass |");
+    println!("|---|---|");
+    for (photo, runs, passes) in &per_photo {
+        println!("| {photo} | {passes}/{runs} |");
+    }
+    false_positives(&filter);
+    println!("\nGenerated in {:.0} s.", started.elapsed().as_secs_f64());
+}
+
+fn print_tables(photos: &[&str], cells: &[Vec<Cell>], quality: &[Vec<(f64, f64)>]) {
+    println!("Photos ({}): {}\n", photos.len(), photos.join(", "));
+    println!(
+        "Key `{}`, text `{TEXT}`; marks are a ring-and-bar image 1/8 of the shorter side (8-64 px).\n",
+        String::from_utf8_lossy(KEY)
+    );
+    println!("| type | mean PSNR (dB) | min PSNR (dB) | mean SSIM | min SSIM |");
+    println!("|---|---|---|---|---|");
+    for (k, kind) in Kind::ALL.iter().enumerate() {
+        let values = &quality[k];
+        if values.is_empty() {
+            continue;
+        }
+        let n = values.len() as f64;
+        let mean_psnr = values.iter().map(|v| v.0).sum::<f64>() / n;
+        let min_psnr = values.iter().map(|v| v.0).fold(f64::INFINITY, f64::min);
+        let mean_ssim = values.iter().map(|v| v.1).sum::<f64>() / n;
+        let min_ssim = values.iter().map(|v| v.1).fold(f64::INFINITY, f64::min);
+        println!("| {} | {mean_psnr:.2} | {min_psnr:.2} | {mean_ssim:.4} | {min_ssim:.4} |", kind.label());
+    }
+    println!("\nPSNR (dB) / SSIM per photo:\n");
+    let header: Vec<&str> = Kind::ALL.iter().map(|k| k.label()).collect();
+    println!("| photo | {} |", header.join(" | "));
+    println!("|---|{}", "---|".repeat(header.len()));
+    for (p, photo) in photos.iter().enumerate() {
+        let row: Vec<String> =
+            quality.iter().map(|values| format!("{:.2} / {:.4}", values[p].0, values[p].1)).collect();
+        println!("| {photo} | {} |", row.join(" | "));
+    }
+    println!("\n| type | attack | pass | mean status | min status |");
+    println!("|---|---|---|---|---|");
+    for (k, kind) in Kind::ALL.iter().enumerate() {
+        for (a, attack) in Attack::ALL.iter().enumerate() {
+            let cell = &cells[k][a];
+            if cell.runs == 0 {
+                continue;
+            }
+            let mean = cell.statuses.iter().map(|&s| f64::from(s)).sum::<f64>() / cell.runs as f64;
+            let min = cell.statuses.iter().copied().min().unwrap_or(0);
+            println!("| {} | {} | {}/{} | {mean:.1} | {min} |", kind.label(), attack.label(), cell.passes, cell.runs);
+        }
+    }
+}
+
+/// Every decodable corpus image (outside `hostile/`, at most 40 Mpx, at least 64 px a side),
+/// unmarked: text and mark statuses.
+fn false_positives(filter: &str) {
+    let mut files = Vec::new();
+    collect(&support::corpus(), &mut files);
+    files.sort();
+    let (mut images, mut text_hits, mut mark_hits, mut text_max, mut mark_max) = (0, 0, 0, 0u8, 0u8);
+    let mark = support::sample_mark(32);
+    for file in files.iter().filter(|f| f.to_string_lossy().contains(filter)) {
+        let Ok(reader) = image::ImageReader::open(file).and_then(|r| r.with_guessed_format()) else { continue };
+        let Ok((w, h)) = reader.into_dimensions() else { continue };
+        if u64::from(w) * u64::from(h) > 40_000_000 || w < 64 || h < 64 {
+            continue;
+        }
+        let Ok(decoded) = image::open(file) else { continue };
+        let rgba = decoded.to_rgba8();
+        let (w, h) = rgba.dimensions();
+        let text = mogr_blindmark::extract_text(KEY, &rgba, w, h).unwrap();
+        let status = mogr_blindmark::detect_mark(KEY, &rgba, w, h, &mark).unwrap();
+        images += 1;
+        text_hits += usize::from(text.status >= 60 || text.text.is_some());
+        mark_hits += usize::from(status >= 60);
+        text_max = text_max.max(text.status);
+        mark_max = mark_max.max(status);
+        if text.status >= 60 || status >= 60 {
+            eprintln!("  false positive? {} text {:?}/{} mark {status}", file.display(), text.text, text.status);
+        }
+    }
+    println!("\nUnmarked corpus images (every decodable file outside `hostile/`, 64 px to 40 Mpx): {images}.\n");
+    println!("| detector | status >= 60 | max status |");
+    println!("|---|---|---|");
+    println!("| type 3 text | {text_hits}/{images} | {text_max} |");
+    println!("| type 2 mark | {mark_hits}/{images} | {mark_max} |");
+}
+
+fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if !path.ends_with("hostile") {
+                collect(&path, out);
+            }
+        } else {
+            out.push(path);
+        }
+    }
+}

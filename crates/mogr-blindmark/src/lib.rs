@@ -1,0 +1,362 @@
+//! Blind (invisible) watermarks: the algorithmic core of CI's `watermark/3` (add) and
+//! `watermark/4` (extract), types 1 (semi-blind image), 2 (blind image) and 3 (text).
+//!
+//! This crate owns the signal processing only: RGBA8 buffers in (straight alpha, rows top to
+//! bottom, no padding), watermarked buffers, texts, statuses and recovered marks out. Fetching
+//! the watermark image, decoding, the planner's syntax and the response's `WatermarkStatus`
+//! belong to the callers (mogr-exec / mogr-plan).
+//!
+//! # Method
+//!
+//! A keyed, tiled, informed spread-spectrum watermark in luma, read with FFT autocorrelation
+//! synchronisation:
+//!
+//! ```text
+//! payload ─▶ channel bits (coding: text 6 bits/char + keyed CRC-16, or the mark's 12x12 grid;
+//!            keyed scrambling)
+//!         ─▶ tile (layout: 16x16 cells of 8x8 px; 64 pilot cells with a known keyed sign,
+//!            192 data cells carrying the channel bits round-robin, each times a keyed chip)
+//!         ─▶ informed cell values (embed: the photo's own response per cell, read as the
+//!            extractor would, is cancelled as far as the energy budget allows)
+//!         ─▶ delta = gain x block mask x cell value x smooth bump, tiled from (0,0) over the
+//!            whole image, RMS fixed per type/level ─▶ added to R, G and B alike
+//!
+//! received ─▶ centred luma window (<= 1024 px a side) ─▶ whitened high-pass residual
+//!          ─▶ period from row/column autocorrelation (FFT) ─▶ scale candidates
+//!          ─▶ fold every tile copy into one 64x64 grid ─▶ pilot correlation over all cyclic
+//!             offsets (phase = crop offset mod tile) ─▶ best scale/offset ─▶ cell responses
+//!          ─▶ soft channel values (sum of the slots of each bit) ─▶ text (CRC) / mark
+//!             correlation (status) / semi-blind: difference with the registered original
+//! ```
+//!
+//! In frequency terms, each cell's bump is a band-limited chip whose energy sits below 1/8
+//! cycle per pixel (DCT coefficients 0-2 of an 8x8 JPEG block), so JPEG quality 70 keeps it and
+//! a 50 % downscale moves it to 1/4 cycle per pixel, still below Nyquist; the extractor's short
+//! high-pass (radius 2 px at scale 1) whitens the photo's 1/f spectrum, which matters more than
+//! the energy it takes from the bumps.
+//!
+//! Why it survives each attack:
+//!
+//! - **JPEG re-encoding**: the signal is in low-mid frequencies that JPEG quantises lightly, and
+//!   every bit is spread over many cells (text) and all tile copies (all types).
+//! - **Downscaling**: nothing depends on the image size. The tile's period shows up in the
+//!   autocorrelation whatever the scale (searched from 0.31x to 2.25x); the folding maps
+//!   received pixels back to tile coordinates at that scale.
+//! - **Crops**: every tile copy carries the whole payload, and the pilot correlation over all
+//!   cyclic offsets finds the tile's phase, so any crop that leaves a few tiles works.
+//! - **Brightness**: the high-pass residual ignores offsets; clipping at 0/255 only loses the
+//!   clipped pixels.
+//!
+//! Capacity: one tile holds 192 data cells, so the capacity does not grow with the image; the
+//! image size buys robustness (more tile copies averaged). Text: 1 to [`MAX_TEXT_CHARS`] ASCII
+//! letters and digits (6 bits each plus a 16-bit keyed CRC: 22 to 112 channel bits, each repeated
+//! over 1.7 to 8.7 cells a tile). Image marks: a [`MARK_GRID`] x [`MARK_GRID`] binary grid
+//! (144 bits, 1.33 cells each). Images must be at least [`MIN_SIDE`] px on both sides to embed;
+//! smaller received images read as "absent".
+//!
+//! Statuses: type 2 correlates the soft bits with the expected mark; the statistic is about
+//! standard normal without the mark and is mapped so 4 sigma = 60 and 6 sigma = 75. Type 3
+//! reports > 75 exactly when a text passed its CRC (false-pass odds about 16 x 2^-16 per image),
+//! 60-74 when the pilots are clearly there but the text is unreadable. Type 1 uses the pilot
+//! correlation of the difference with the registered original.
+//!
+//! Limits: rotation, flips, aspect-ratio changes and non-uniform scaling break synchronisation
+//! (the fold assumes one scale for both axes); scales outside 0.31x-2.25x are not searched;
+//! crops that leave fewer than about 3 x 3 tiles lose synchronisation; small photos (about
+//! 650 x 470 and below) fail often after a 50 % downscale or a combination, because too few tile
+//! copies remain to out-vote the photo (see the README's table for the measured rates); strong
+//! denoising or
+//! blurring removes the signal; one key for all images means that averaging many marked images
+//! can estimate the pattern (collusion). The work is bounded: embedding is O(pixels) with one
+//! float per 8x8 block beyond the buffer plus a 1024 x 1024 analysis window, extraction reads at
+//! most a 1024 x 1024 window.
+//! Everything is deterministic (same key and input, same bytes) with no global state.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod coding;
+mod embed;
+mod error;
+mod fft;
+mod key;
+mod layout;
+mod plane;
+mod semi;
+mod sync;
+
+pub use coding::{MARK_GRID, MAX_TEXT_CHARS};
+pub use error::BlindError;
+
+use layout::{Layout, TILE};
+use plane::Plane;
+use sync::Located;
+
+/// Smallest width and height that can be watermarked: one tile.
+pub const MIN_SIDE: u32 = TILE as u32;
+/// Side of the centred window of a received image that extraction reads (bounds its work).
+const READ_WINDOW: usize = 1024;
+/// Delta RMS (luma levels) of text watermarks.
+const TEXT_RMS: f32 = 2.75;
+/// Delta RMS (luma levels) of semi-blind watermarks, which the original helps to read.
+const SEMI_RMS: f32 = 2.5;
+
+/// Strength of a blind image watermark (`level` of `watermark/3/type/2`): higher is more robust and
+/// less invisible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    /// Level 1 (CI's default): delta RMS 2.0 luma levels, PSNR about 42 dB.
+    #[default]
+    One,
+    /// Level 2: delta RMS 2.5, PSNR about 40 dB.
+    Two,
+    /// Level 3: delta RMS 3.0, PSNR about 38.5 dB.
+    Three,
+}
+
+impl Level {
+    /// The level for CI's number 1-3.
+    pub fn from_number(number: u32) -> Option<Self> {
+        match number {
+            1 => Some(Self::One),
+            2 => Some(Self::Two),
+            3 => Some(Self::Three),
+            _ => None,
+        }
+    }
+
+    fn target_rms(self) -> f32 {
+        match self {
+            Self::One => 2.0,
+            Self::Two => 2.5,
+            Self::Three => 3.0,
+        }
+    }
+}
+
+/// An 8-bit single-channel image: a watermark image (white on black), or a recovered one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LumaImage {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `width * height` luma samples, rows top to bottom.
+    pub pixels: Vec<u8>,
+}
+
+/// What [`extract_text`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextExtraction {
+    /// The text, when one was read with a valid checksum.
+    pub text: Option<String>,
+    /// Confidence 0-100 on CI's scale: above 75 exactly when the text was read; 60-75 when the
+    /// watermark's synchronisation pattern is there but the text could not be read; below 60 else.
+    pub status: u8,
+}
+
+/// What [`extract_semi`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SemiExtraction {
+    /// Confidence 0-100 on CI's scale (> 75 present, 60-75 suspected, < 60 absent).
+    pub status: u8,
+    /// The recovered watermark as a `MARK_GRID x MARK_GRID` white-on-black image, when the status
+    /// is at least 60.
+    pub recovered: Option<LumaImage>,
+}
+
+/// Embeds `text` (1 to [`MAX_TEXT_CHARS`] ASCII digits and letters) into the RGBA buffer
+/// (`watermark/3/type/3`). The image must be at least [`MIN_SIDE`] on both sides.
+pub fn embed_text(key: &[u8], rgba: &mut [u8], width: u32, height: u32, text: &str) -> Result<(), BlindError> {
+    let (w, h) = check_buffer(rgba, width, height)?;
+    check_embeddable(width, height)?;
+    let symbols = text_symbols(text)?;
+    embed_channel(key, rgba, (w, h), &coding::text_channel(key, &symbols), TEXT_RMS, false);
+    Ok(())
+}
+
+/// Reads a text watermark (`watermark/4/type/3`). Images too small to hold one are reported as
+/// carrying none.
+pub fn extract_text(key: &[u8], rgba: &[u8], width: u32, height: u32) -> Result<TextExtraction, BlindError> {
+    let (w, h) = check_buffer(rgba, width, height)?;
+    let layout = Layout::new(key);
+    let Some(located) = locate(&layout, rgba, w, h) else {
+        return Ok(TextExtraction { text: None, status: 0 });
+    };
+    let responses = sync::cell_responses(&located.folded, &layout, located.offset);
+    let text = coding::decode_text(key, |bits| layout.gather(&responses, bits));
+    let status = match text {
+        Some(_) => coding::status_from_z(located.pilot_z).max(76),
+        None => coding::status_from_z(located.pilot_z - 2.0).min(74),
+    };
+    Ok(TextExtraction { text, status })
+}
+
+/// Embeds a white-on-black watermark image (`watermark/3/type/2`), at most 1/8 of the input's
+/// width and height, binarised and resampled to `MARK_GRID x MARK_GRID`.
+pub fn embed_mark(
+    key: &[u8],
+    rgba: &mut [u8],
+    width: u32,
+    height: u32,
+    mark: &LumaImage,
+    level: Level,
+) -> Result<(), BlindError> {
+    let (w, h) = check_buffer(rgba, width, height)?;
+    check_embeddable(width, height)?;
+    let channel = mark_channel(key, mark, width, height)?;
+    embed_channel(key, rgba, (w, h), &channel, level.target_rms(), false);
+    Ok(())
+}
+
+/// CI's `WatermarkStatus` (0-100) for `mark` in the RGBA buffer (`watermark/4/type/2`): how
+/// strongly the cells read back agree with the mark, in standard deviations of chance agreement,
+/// mapped so that 4 sigma is 60 and 6 sigma is 75.
+pub fn detect_mark(key: &[u8], rgba: &[u8], width: u32, height: u32, mark: &LumaImage) -> Result<u8, BlindError> {
+    let (w, h) = check_buffer(rgba, width, height)?;
+    let expected = mark_channel(key, mark, u32::MAX, u32::MAX)?;
+    let layout = Layout::new(key);
+    let Some(located) = locate(&layout, rgba, w, h) else { return Ok(0) };
+    let responses = sync::cell_responses(&located.folded, &layout, located.offset);
+    let soft = layout.gather(&responses, expected.len());
+    let agreement: f64 = soft.iter().zip(&expected).map(|(s, e)| f64::from(s * e)).sum();
+    let energy: f64 = soft.iter().map(|s| f64::from(s * s)).sum();
+    let z = if energy > 0.0 { agreement / energy.sqrt() } else { 0.0 };
+    Ok(coding::status_from_z(z))
+}
+
+/// Embeds a watermark image for semi-blind extraction (`watermark/3/type/1`): the same channel as
+/// [`embed_mark`] at level 2's strength, with the plain bits in the data cells (extraction
+/// subtracts the original, so cancelling the photo's interference would only cost energy).
+pub fn embed_semi(key: &[u8], rgba: &mut [u8], width: u32, height: u32, mark: &LumaImage) -> Result<(), BlindError> {
+    let (w, h) = check_buffer(rgba, width, height)?;
+    check_embeddable(width, height)?;
+    let channel = mark_channel(key, mark, width, height)?;
+    embed_channel(key, rgba, (w, h), &channel, SEMI_RMS, true);
+    Ok(())
+}
+
+/// Recovers a semi-blind watermark (`watermark/4/type/1`) from `marked` (possibly re-encoded,
+/// resized, cropped or brightened) with the help of the unmarked `original`.
+pub fn extract_semi(
+    key: &[u8],
+    marked: &[u8],
+    marked_width: u32,
+    marked_height: u32,
+    original: &[u8],
+    original_width: u32,
+    original_height: u32,
+) -> Result<SemiExtraction, BlindError> {
+    let (mw, mh) = check_buffer(marked, marked_width, marked_height)?;
+    let (ow, oh) = check_buffer(original, original_width, original_height)?;
+    let layout = Layout::new(key);
+    let window = Plane::luma_window(marked, mw, mh, READ_WINDOW);
+    let Some(located) = sync::locate(&window, &layout) else {
+        return Ok(SemiExtraction { status: 0, recovered: None });
+    };
+    let view = semi::Original { rgba: original, width: ow, height: oh };
+    let Some(difference) = semi::difference(&window, &located, &view) else {
+        return Ok(SemiExtraction { status: 0, recovered: None });
+    };
+    let folded = sync::fold(&difference.whitened_residual(sync::residual_radius(located.scale)), located.scale);
+    let status = coding::status_from_z(sync::pilot_z_at(&folded, &layout, located.offset));
+    let responses = sync::cell_responses(&folded, &layout, located.offset);
+    let bits = coding::unscramble(key, &layout.gather(&responses, MARK_GRID * MARK_GRID));
+    let recovered = (status >= 60).then(|| LumaImage {
+        width: MARK_GRID as u32,
+        height: MARK_GRID as u32,
+        pixels: bits.iter().map(|&white| if white { 255 } else { 0 }).collect(),
+    });
+    Ok(SemiExtraction { status, recovered })
+}
+
+/// The `MARK_GRID x MARK_GRID` white-on-black image that [`embed_mark`] and [`embed_semi`]
+/// embed for `mark` (what [`extract_semi`] recovers at best). An empty or inconsistent mark gives
+/// an all-black grid.
+pub fn mark_grid(mark: &LumaImage) -> LumaImage {
+    let (w, h) = (mark.width as usize, mark.height as usize);
+    let consistent = w.checked_mul(h) == Some(mark.pixels.len()) && w > 0 && h > 0;
+    let bits = if consistent { coding::mark_bits(w, h, &mark.pixels) } else { vec![false; MARK_GRID * MARK_GRID] };
+    LumaImage {
+        width: MARK_GRID as u32,
+        height: MARK_GRID as u32,
+        pixels: bits.iter().map(|&white| if white { 255 } else { 0 }).collect(),
+    }
+}
+
+/// Embeds a channel of +/-1 values into a validated buffer with informed cell values.
+fn embed_channel(key: &[u8], rgba: &mut [u8], size: (usize, usize), channel: &[f32], target_rms: f32, semi: bool) {
+    let (width, height) = size;
+    let layout = Layout::new(key);
+    let bits = layout.cell_bits(channel);
+    let window = Plane::luma_window(rgba, width, height, READ_WINDOW);
+    let values = embed::informed_values((rgba, width, height), &window, &layout, &bits, target_rms, semi);
+    embed::Pattern::new(rgba, width, height, values, target_rms).apply(rgba, width, height);
+}
+
+/// Finds the tile in the centred read window of a validated buffer.
+fn locate(layout: &Layout, rgba: &[u8], width: usize, height: usize) -> Option<Located> {
+    sync::locate(&Plane::luma_window(rgba, width, height, READ_WINDOW), layout)
+}
+
+/// Luma (BT.601 weights) of an RGB triple.
+pub(crate) fn luma_of(rgb: &[u8]) -> f32 {
+    match rgb {
+        [r, g, b, ..] => 0.299 * f32::from(*r) + 0.587 * f32::from(*g) + 0.114 * f32::from(*b),
+        _ => 0.0,
+    }
+}
+
+/// The buffer's dimensions as `usize`, if it holds exactly `width * height` RGBA pixels.
+fn check_buffer(rgba: &[u8], width: u32, height: u32) -> Result<(usize, usize), BlindError> {
+    let error = BlindError::BufferSize { width, height, actual: rgba.len() };
+    let (w, h) =
+        (usize::try_from(width).map_err(|_| error.clone())?, usize::try_from(height).map_err(|_| error.clone())?);
+    let expected = w.checked_mul(h).and_then(|p| p.checked_mul(4)).ok_or_else(|| error.clone())?;
+    if expected == rgba.len() { Ok((w, h)) } else { Err(error) }
+}
+
+fn check_embeddable(width: u32, height: u32) -> Result<(), BlindError> {
+    if width < MIN_SIDE || height < MIN_SIDE {
+        return Err(BlindError::ImageTooSmall { width, height, minimum: MIN_SIDE });
+    }
+    Ok(())
+}
+
+/// The symbols of a text that fits the capacity and holds only digits and letters.
+fn text_symbols(text: &str) -> Result<Vec<u8>, BlindError> {
+    if text.is_empty() {
+        return Err(BlindError::EmptyText);
+    }
+    let symbols = text
+        .chars()
+        .map(|character| coding::symbol_of(character).ok_or(BlindError::TextCharacter { character }))
+        .collect::<Result<Vec<u8>, _>>()?;
+    if symbols.len() > MAX_TEXT_CHARS {
+        return Err(BlindError::TextTooLong { length: symbols.len(), capacity: MAX_TEXT_CHARS });
+    }
+    Ok(symbols)
+}
+
+/// The scrambled channel of a mark, after checking its buffer and that it is at most 1/8 of an
+/// image of `width x height`.
+fn mark_channel(key: &[u8], mark: &LumaImage, width: u32, height: u32) -> Result<Vec<f32>, BlindError> {
+    let buffer_error = BlindError::MarkBuffer { width: mark.width, height: mark.height, actual: mark.pixels.len() };
+    let (w, h) = (
+        usize::try_from(mark.width).map_err(|_| buffer_error.clone())?,
+        usize::try_from(mark.height).map_err(|_| buffer_error.clone())?,
+    );
+    if w == 0 || h == 0 || w.checked_mul(h) != Some(mark.pixels.len()) {
+        return Err(buffer_error);
+    }
+    let (max_width, max_height) = (width / 8, height / 8);
+    if mark.width > max_width || mark.height > max_height {
+        return Err(BlindError::MarkTooLarge {
+            mark_width: mark.width,
+            mark_height: mark.height,
+            max_width,
+            max_height,
+        });
+    }
+    Ok(coding::scramble(key, &coding::mark_bits(w, h, &mark.pixels)))
+}

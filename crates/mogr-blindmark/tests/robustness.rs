@@ -1,0 +1,132 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Real photos from the corpus: embed, attack with independent tools (the `image` crate's JPEG
+//! encoder and resizer), extract. Asserts the quality bar: PSNR >= 38 dB and SSIM >= 0.98, the
+//! text exact and statuses > 75 after every attack, unmarked photos < 60.
+
+mod support;
+
+use image::RgbaImage;
+use mogr_blindmark::{
+    Level, LumaImage, detect_mark, embed_mark, embed_semi, embed_text, extract_semi, extract_text, mark_grid,
+};
+use support::Attack;
+
+const KEY: &[u8] = b"integration-key";
+const TEXT: &str = "Leak42fromAB";
+
+/// Real photos of different sizes, all at least 512 px on each side.
+const PHOTOS: [&str; 4] = [
+    "exif-orientation/Landscape_0.jpg",
+    "exif-orientation/Portrait_0.jpg",
+    "jpeg/canon_hdr_orient6.jpg",
+    "gif/Crash_test.gif",
+];
+
+fn assert_invisible(original: &RgbaImage, marked: &RgbaImage, what: &str) {
+    let (psnr, ssim) = (support::psnr(original, marked), support::ssim(original, marked));
+    assert!(psnr >= 38.0, "{what}: PSNR {psnr:.2} dB");
+    assert!(ssim >= 0.98, "{what}: SSIM {ssim:.4}");
+}
+
+/// Embeds the text in `photo`, checks invisibility, and reads it back after every attack.
+fn text_survives_every_attack(photo: &str) {
+    let original = support::load(photo);
+    let (w, h) = original.dimensions();
+    let mut marked = original.clone();
+    embed_text(KEY, &mut marked, w, h, TEXT).unwrap();
+    assert_invisible(&original, &marked, photo);
+    let mut failures = Vec::new();
+    for attack in Attack::ALL {
+        let received = attack.apply(&marked);
+        let (rw, rh) = received.dimensions();
+        let found = extract_text(KEY, &received, rw, rh).unwrap();
+        if found.text.as_deref() != Some(TEXT) || found.status <= 75 {
+            failures.push(format!("{photo} / {}: {:?} status {}", attack.label(), found.text, found.status));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+// One test per photo, so that the test harness runs them in parallel.
+
+#[test]
+fn text_survives_every_attack_landscape_1800x1200() {
+    text_survives_every_attack(PHOTOS[0]);
+}
+
+#[test]
+fn text_survives_every_attack_portrait_1200x1800() {
+    text_survives_every_attack(PHOTOS[1]);
+}
+
+#[test]
+fn text_survives_every_attack_canon_2048x1536() {
+    text_survives_every_attack(PHOTOS[2]);
+}
+
+#[test]
+fn text_survives_every_attack_dithered_gif_800x533() {
+    text_survives_every_attack(PHOTOS[3]);
+}
+
+#[test]
+fn level_two_mark_is_detected_after_jpeg_and_the_combined_attack() {
+    let mut failures = Vec::new();
+    for photo in &PHOTOS[..2] {
+        let original = support::load(photo);
+        let (w, h) = original.dimensions();
+        let mark = support::sample_mark(w.min(h) / 8);
+        let mut marked = original.clone();
+        embed_mark(KEY, &mut marked, w, h, &mark, Level::Two).unwrap();
+        assert_invisible(&original, &marked, photo);
+        for attack in [Attack::Jpeg70, Attack::Combined] {
+            let received = attack.apply(&marked);
+            let (rw, rh) = received.dimensions();
+            let status = detect_mark(KEY, &received, rw, rh, &mark).unwrap();
+            if status <= 75 {
+                failures.push(format!("{photo} / {}: status {status}", attack.label()));
+            }
+            let wrong = detect_mark(KEY, &received, rw, rh, &left_half(32)).unwrap();
+            assert!(wrong < 60, "{photo}: a different mark reads as {wrong}");
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn semi_blind_mark_is_recovered_with_the_original() {
+    let original = support::load(PHOTOS[0]);
+    let (w, h) = original.dimensions();
+    let mark = support::sample_mark(64);
+    let mut marked = original.clone();
+    embed_semi(KEY, &mut marked, w, h, &mark).unwrap();
+    assert_invisible(&original, &marked, "semi");
+    let received = Attack::Combined.apply(&marked);
+    let (rw, rh) = received.dimensions();
+    let found = extract_semi(KEY, &received, rw, rh, &original, w, h).unwrap();
+    assert!(found.status > 75, "status {}", found.status);
+    assert_eq!(found.recovered, Some(mark_grid(&mark)));
+    let unmarked = Attack::Jpeg70.apply(&original);
+    let absent = extract_semi(KEY, &unmarked, w, h, &original, w, h).unwrap();
+    assert!(absent.status < 60 && absent.recovered.is_none(), "unmarked status {}", absent.status);
+}
+
+#[test]
+fn unmarked_photos_stay_below_sixty() {
+    let mark = support::sample_mark(32);
+    for photo in PHOTOS.iter().chain(&["jpeg/DSCN0010_gps.jpg", "jpeg/progressive_3.jpg", "webp/gallery1_1.webp"]) {
+        let original = support::load(photo);
+        let (w, h) = original.dimensions();
+        let text = extract_text(KEY, &original, w, h).unwrap();
+        assert!(text.text.is_none() && text.status < 60, "{photo}: text {:?} status {}", text.text, text.status);
+        let status = detect_mark(KEY, &original, w, h, &mark).unwrap();
+        assert!(status < 60, "{photo}: mark status {status}");
+    }
+}
+
+/// A different watermark: the left half white (the ring-and-bar is left-right symmetric, so
+/// their grids are uncorrelated).
+fn left_half(side: u32) -> LumaImage {
+    let pixels = (0..side * side).map(|i| if i % side < side / 2 { 255 } else { 0 }).collect();
+    LumaImage { width: side, height: side, pixels }
+}
