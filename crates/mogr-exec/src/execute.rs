@@ -44,7 +44,12 @@ pub struct Output {
 /// [`Executor`]: crate::Executor
 pub fn execute(plan: &Plan, data: &[u8], probe: &Probe) -> Result<Output, ExecError> {
     let context = Context::default();
-    let sources = Sources { objects: context.objects, limits: context.limits, fonts: crate::fonts::Fonts::system() };
+    let sources = Sources {
+        objects: context.objects,
+        limits: context.limits,
+        fonts: crate::fonts::Fonts::system(),
+        blind_key: watermark::blind::DEFAULT_BLIND_KEY,
+    };
     let job = Job { encode: &EncodeOptions::default(), scrop_fallback: ScropFallback::default(), sources };
     run(plan, data, probe, &job)
 }
@@ -75,6 +80,9 @@ pub(crate) fn run(plan: &Plan, data: &[u8], probe: &Probe, job: &Job<'_>) -> Res
     let mut picture = decode::decode_with(data, probe, &plan.input, job.sources.fonts)?;
     let mut previous = None;
     for stage in &plan.stages {
+        if let Some(Report::BlindExtract(extract)) = &stage.output.report {
+            return watermark::blind::extract(extract, &picture, &job.sources, &stage.output);
+        }
         if let Some(report) = &stage.output.report {
             return report_on(report, &picture, previous, (data, probe), &stage.output, options);
         }

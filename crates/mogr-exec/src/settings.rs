@@ -17,6 +17,7 @@ use mogr_text::FontLibrary;
 
 use crate::face_crop::ScropFallback;
 use crate::fonts::Fonts;
+use crate::watermark::blind::DEFAULT_BLIND_KEY;
 
 use crate::execute::Job;
 use crate::objects::{NoObjects, ObjectResolver};
@@ -123,6 +124,8 @@ pub struct Executor {
     pool: Option<rayon::ThreadPool>,
     /// The fonts of text watermarks and SVG text.
     fonts: Fonts,
+    /// The key of blind watermarks.
+    blind_key: Vec<u8>,
 }
 
 impl std::fmt::Debug for Executor {
@@ -144,12 +147,20 @@ impl Executor {
                     .map_err(|e| ExecError::Internal(format!("starting {threads} worker threads: {e}")))?,
             ),
         };
-        Ok(Executor { settings, pool, fonts: Fonts::new(Fonts::system().library().clone()) })
+        let fonts = Fonts::new(Fonts::system().library().clone());
+        Ok(Executor { settings, pool, fonts, blind_key: DEFAULT_BLIND_KEY.to_vec() })
     }
 
     /// The executor drawing text (watermarks, SVG text) with `fonts` instead of the system's.
     pub fn with_fonts(mut self, fonts: FontLibrary) -> Executor {
         self.fonts = Fonts::new(fonts);
+        self
+    }
+
+    /// The executor adding and extracting blind watermarks (`watermark/3`, `/4`) with `key`
+    /// instead of the default one: an installation reads back only the marks made with its key.
+    pub fn with_blind_key(mut self, key: impl Into<Vec<u8>>) -> Executor {
+        self.blind_key = key.into();
         self
     }
 
@@ -173,7 +184,12 @@ impl Executor {
         probe: &Probe,
         context: Context<'_>,
     ) -> Result<Output, ExecError> {
-        let sources = Sources { objects: context.objects, limits: context.limits, fonts: &self.fonts };
+        let sources = Sources {
+            objects: context.objects,
+            limits: context.limits,
+            fonts: &self.fonts,
+            blind_key: &self.blind_key,
+        };
         let job = Job { encode: &self.settings.encode, scrop_fallback: self.settings.scrop_fallback, sources };
         let run = || crate::execute::run(plan, data, probe, &job);
         match &self.pool {

@@ -45,7 +45,7 @@ pub(super) fn mark(m: &ImageMark, canvas: (u32, u32), sources: &Sources<'_>) -> 
 }
 
 /// Fetches and decodes the watermark image at `url`.
-fn load(url: &str, sources: &Sources<'_>) -> Result<Frame, ExecError> {
+pub(super) fn load(url: &str, sources: &Sources<'_>) -> Result<Frame, ExecError> {
     let url = ObjectUrl::parse(url).map_err(|e| ExecError::InvalidUrl(e.to_string()))?;
     let key = url.key.as_str();
     let max_bytes = sources.limits.max_input_bytes.unwrap_or(u64::MAX);

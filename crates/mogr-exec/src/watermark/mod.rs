@@ -29,6 +29,7 @@
 //! integers rounded to nearest, so an opaque image gets `c = (c_s·s + c_d·(255 − s)) / 255`.
 //! Each output pixel is computed the same way whichever thread draws its row.
 
+pub(crate) mod blind;
 mod image;
 mod text;
 
@@ -51,6 +52,8 @@ pub(crate) struct Sources<'a> {
     pub limits: &'a Limits,
     /// The fonts of text watermarks and SVG text.
     pub fonts: &'a Fonts,
+    /// The key blind watermarks are added and extracted with.
+    pub blind_key: &'a [u8],
 }
 
 /// The default opacity in percent (`dissolve`).
@@ -78,8 +81,9 @@ pub(crate) fn apply(mark: &Watermark, picture: &mut Picture, sources: &Sources<'
     let (built, placement, tiling, dissolve) = match mark {
         Watermark::Image(m) => (image::mark(m, canvas, sources)?, m.placement, m.tiling, m.dissolve),
         Watermark::Text(m) => (text::mark(m, canvas, sources.fonts.library())?, m.placement, m.tiling, m.dissolve),
-        Watermark::Blind(_) | Watermark::Extract(_) => {
-            return Err(ExecError::Unsupported("blind watermarks are not implemented in this build yet".into()));
+        Watermark::Blind(m) => return blind::embed(m, picture, sources),
+        Watermark::Extract(_) => {
+            return Err(ExecError::Internal("watermark/4 is a report, not a drawing step".into()));
         }
     };
     let mut built = built;
