@@ -16,8 +16,8 @@
 //!   ─▶ bucket exists? (404 NoSuchBucket)
 //!   ─▶ route: styles (/?style) │ objects (GET/HEAD/PUT/DELETE) │ objects::process (GET ?rule)
 //!            │ persist (PUT + Pic-Operations, POST ?image_process)
-//!   ─▶ storage::Store (local folders; blocking pool) and processing::Processor (mogr on a
-//!      bounded pool of worker permits)
+//!   ─▶ storage::Store on the blocking pool (local folders, or S3 through s3_store) and
+//!      processing::Processor (mogr on a bounded pool of worker permits)
 //!   ─▶ response + x-cos-request-id / x-ci-request-id, or cos_xml::error_body + X-ErrNo
 //! ```
 //!
@@ -27,6 +27,7 @@
 //! | `routing` | request id, timeout, Host/path/signature checks, the route table |
 //! | [`auth`] | the COS XML API signature (HMAC-SHA1), verified and (for tests) computed |
 //! | [`storage`] | the [`storage::Store`] trait and the local-folder store (atomic writes, sidecars) |
+//! | [`s3_store`] | the S3-compatible store: bucket = S3 bucket, settings under `.mogr/`, via `object_store` |
 //! | `cos_xml` | error bodies, `UploadResult`, the style documents |
 //! | `header_case` | response header names in COS's case (`ETag`), which the Python SDK needs |
 //! | `processing` | the worker pool, the bucket watermark images come from, style expansion |
@@ -49,6 +50,7 @@ mod objects;
 mod persist;
 mod processing;
 mod routing;
+pub mod s3_store;
 pub mod storage;
 mod styles;
 
@@ -62,7 +64,12 @@ use axum::Router;
 use crate::config::Config;
 use crate::processing::Processor;
 use crate::routing::App;
-use crate::storage::LocalStore;
+use crate::s3_store::S3Store;
+use crate::storage::{LocalStore, Store};
+
+/// The least an S3 store loads for a plain GET (objects are served from memory; see
+/// [`s3_store`]): results of processing may be larger than the request body limit.
+const MIN_S3_OBJECT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// A bound server, ready to run.
 pub struct Server {
@@ -72,11 +79,19 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `config.listen` and prepares the store and the worker pool.
+    /// Binds `config.listen` and prepares the store (local folders, or S3 when `config.s3` is
+    /// set: its requests run on the current tokio runtime) and the worker pool.
     pub async fn bind(config: &Config) -> std::io::Result<Server> {
         let settings = mogr::exec::Settings::default().with_threads(config.threads).with_jpeg(config.jpeg);
         let processor = Processor::new(settings, config.workers).map_err(std::io::Error::other)?;
-        let store = Arc::new(LocalStore::new(&config.root));
+        let store: Arc<dyn Store> = match &config.s3 {
+            Some(settings) => {
+                let max_object_bytes = config.max_body_bytes.max(MIN_S3_OBJECT_BYTES);
+                let runtime = tokio::runtime::Handle::current();
+                Arc::new(S3Store::new(settings.clone(), max_object_bytes, runtime).map_err(std::io::Error::other)?)
+            }
+            None => Arc::new(LocalStore::new(&config.root)),
+        };
         let app = App::new(
             store,
             config.credentials.clone(),
