@@ -433,3 +433,74 @@ fn an_unreachable_endpoint_is_a_clear_error() {
     drop(store);
     runtime.shutdown_background();
 }
+
+#[test]
+fn help_documents_the_s3_options_and_hides_the_secrets() {
+    let output = Command::new(env!("CARGO_BIN_EXE_mogr-server"))
+        .arg("--help")
+        .env("MOGR_S3_ACCESS_KEY_ID", "visible-id-value")
+        .env("MOGR_S3_SECRET_ACCESS_KEY", "visible-secret-value")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for option in [
+        "--s3-endpoint",
+        "--s3-region",
+        "--s3-access-key-id",
+        "--s3-secret-access-key",
+        "--s3-allow-http",
+        "--s3-virtual-hosted-style",
+        "MOGR_S3_ACCESS_KEY_ID",
+        "MOGR_S3_SECRET_ACCESS_KEY",
+        "[s3]",
+    ] {
+        assert!(help.contains(option), "{option} missing from:\n{help}");
+    }
+    assert!(!help.contains("visible-id-value") && !help.contains("visible-secret-value"), "{help}");
+}
+
+#[test]
+fn the_binary_serves_from_s3_given_on_the_command_line() {
+    let Some(moto) = Moto::start("the_binary_serves_from_s3_given_on_the_command_line") else { return };
+    moto.create_bucket(BUCKET);
+    moto.put_object(BUCKET, "hello.txt", b"from s3");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_mogr-server"))
+        .args(["--s3-endpoint", &moto.endpoint(), "--s3-allow-http", "--listen", "127.0.0.1:0"])
+        .env("MOGR_S3_ACCESS_KEY_ID", "testing")
+        .env("MOGR_S3_SECRET_ACCESS_KEY", "testing")
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = server.stderr.take().unwrap();
+    let _server = KillOnDrop(server);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let line = loop {
+        let line = rx.recv_timeout(Duration::from_secs(30)).expect("the server logs its address");
+        if line.contains("addr=") {
+            break line;
+        }
+    };
+    assert!(line.contains(&moto.endpoint()), "{line}");
+    let at = line.find("addr=").unwrap();
+    let addr: SocketAddr = line[at + 5..].split_whitespace().next().unwrap().parse().unwrap();
+    let reply = send(addr, "GET", "/hello.txt", &[], b"");
+    assert_eq!((reply.status, reply.body.as_slice()), (200, b"from s3".as_slice()), "{}", reply.text());
+}
+
+/// A child process killed when dropped, even by a failing assertion.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
