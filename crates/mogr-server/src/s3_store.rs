@@ -35,8 +35,10 @@
 //!   object over the limit before any of it is downloaded; then it downloads exactly the
 //!   version it checked (GET with `If-Match` on the HEAD's ETag; an object replaced between
 //!   the two is read again). [`Store::get`] returns the whole object in memory
-//!   ([`ObjectBody::Bytes`]): objects reach the server bounded by its body limit, and a larger
-//!   object put by another tool is refused with [`StoreError::TooLarge`] rather than loaded.
+//!   ([`ObjectBody::Bytes`]): objects reach the server bounded by its body limit, and an
+//!   object over the limit given to [`S3Store::new`] (the server passes the larger of its body
+//!   limit and 256 MiB, since processing results can outgrow uploads), say one put by another
+//!   tool, is refused with [`StoreError::TooLarge`] rather than loaded.
 //! - **Writes** are one PUT: S3 makes them atomic (a reader sees the old object or the new
 //!   one, never part of one). S3 has no folders, so `a` and `a/b` can both exist: unlike the
 //!   local store, this one never answers [`StoreError::Conflict`]. Deleting a missing object
