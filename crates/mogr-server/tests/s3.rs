@@ -362,10 +362,11 @@ fn counting_proxy(target: SocketAddr) -> (SocketAddr, Arc<AtomicU64>) {
             std::thread::spawn(move || {
                 let mut buffer = [0u8; 16 * 1024];
                 while let Ok(n) = upstream_in.read(&mut buffer) {
+                    // Counted before it is relayed, so the client never holds bytes not yet counted.
+                    counter.fetch_add(n as u64, Ordering::Relaxed);
                     if n == 0 || client_out.write_all(&buffer[..n]).is_err() {
                         break;
                     }
-                    counter.fetch_add(n as u64, Ordering::Relaxed);
                 }
                 let _ = client_out.shutdown(std::net::Shutdown::Write);
             });
