@@ -15,9 +15,24 @@
 //! request_timeout_secs = 60
 //! shutdown_timeout_secs = 30     # how long in-flight requests may finish after SIGTERM
 //! jpeg = "fast"                  # or "compact"
+//!
+//! [s3]                           # keep the buckets in an S3-compatible service, not under --root
+//! endpoint = "https://s3.example.com"  # or --s3-endpoint
+//! region = "us-east-1"           # the default; or --s3-region
+//! access_key_id = "..."          # or --s3-access-key-id / MOGR_S3_ACCESS_KEY_ID
+//! secret_access_key = "..."      # or --s3-secret-access-key / MOGR_S3_SECRET_ACCESS_KEY
+//! allow_http = false             # true to allow an http:// endpoint; or --s3-allow-http
+//! virtual_hosted_style = false   # <bucket>.<host> instead of <endpoint>/<bucket>
 //! ```
 //!
 //! The command line wins over the file.
+//!
+//! Where the buckets are: local folders under `--root DIR`, or, with `--s3-endpoint URL` or
+//! an `[s3]` table, S3 buckets of the same names ([`crate::s3_store`]). Exactly one of the two
+//! must be chosen: `--root` is required for local folders and refused beside S3, and
+//! `--s3-region`, `--s3-allow-http`, `--s3-virtual-hosted-style` are refused without an S3
+//! endpoint (the S3 keys, which may come from the environment, are then ignored). Without S3
+//! keys, requests to S3 are sent unsigned.
 
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
@@ -28,6 +43,7 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::auth::Credentials;
+use crate::s3_store::{DEFAULT_REGION, S3Settings};
 
 /// mogr-server: a COS-compatible image server for the Tencent Cloud Infinite image-processing
 /// language.
@@ -39,12 +55,18 @@ use crate::auth::Credentials;
 /// POST /<key>?image_process. Styles: PUT/GET/DELETE /?style. Logs go to stderr (filter
 /// with RUST_LOG, default "info"); SIGTERM or SIGINT stops accepting connections and lets
 /// the requests in flight finish.
+///
+/// The buckets can also live in an S3-compatible service (--s3-endpoint, or an [s3] table in
+/// the config file): bucket <BucketName-APPID> is then the S3 bucket of that name, made
+/// beforehand with the service's own tools, and the server keeps its settings for it in the
+/// object .mogr/config.json (keys under .mogr/ are refused).
 #[derive(Debug, Parser)]
 #[command(name = "mogr-server", version, about, long_about)]
 pub struct Cli {
-    /// The folder whose sub-folders `<BucketName-APPID>` are the buckets.
+    /// The folder whose sub-folders `<BucketName-APPID>` are the buckets. Required, unless
+    /// the buckets are in S3 (--s3-endpoint or an [s3] table), where it is refused.
     #[arg(long, value_name = "DIR")]
-    pub root: PathBuf,
+    pub root: Option<PathBuf>,
 
     /// The address to listen on (port 0 picks a free port; the address is logged)
     /// [default: 127.0.0.1:8080, or `listen` of the config file]
@@ -81,9 +103,37 @@ pub struct Cli {
     /// per core); threads (threads per image; default a shared pool of one per core);
     /// request_timeout_secs (default 60); shutdown_timeout_secs (how long requests in flight
     /// may finish after SIGTERM/SIGINT; default 30); jpeg ("fast", the default, or "compact").
-    /// The command line wins over the file.
+    /// [s3]: endpoint, region, access_key_id, secret_access_key, allow_http,
+    /// virtual_hosted_style, as the --s3-* options below. The command line wins over the file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Keep the buckets in the S3-compatible service at URL (e.g. https://s3.us-east-1.amazonaws.com,
+    /// http://127.0.0.1:9000) instead of under --root. Or `endpoint` of the config file's [s3].
+    #[arg(long, value_name = "URL")]
+    pub s3_endpoint: Option<String>,
+
+    /// The region S3 requests are signed for [default: us-east-1]
+    #[arg(long, value_name = "REGION")]
+    pub s3_region: Option<String>,
+
+    /// The S3 access key id. Without it (and the secret), S3 requests are sent unsigned.
+    #[arg(long, value_name = "ID", env = "MOGR_S3_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<String>,
+
+    /// The S3 secret access key (prefer the environment or the config file: a command line is
+    /// visible to other users of the machine).
+    #[arg(long, value_name = "KEY", env = "MOGR_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+
+    /// Allow an http:// S3 endpoint (requests and objects then travel unencrypted).
+    #[arg(long)]
+    pub s3_allow_http: bool,
+
+    /// Address S3 buckets as <bucket>.<endpoint host> (virtual-hosted style) instead of
+    /// <endpoint>/<bucket> (path style, what most S3-compatible services expect).
+    #[arg(long)]
+    pub s3_virtual_hosted_style: bool,
 }
 
 /// The settings a config file may hold.
@@ -114,13 +164,36 @@ pub struct FileConfig {
     pub shutdown_timeout_secs: Option<u64>,
     /// `jpeg`: `fast` or `compact`.
     pub jpeg: Option<String>,
+    /// `[s3]`: keep the buckets in an S3-compatible service.
+    pub s3: Option<FileS3Config>,
+}
+
+/// The `[s3]` table of a config file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileS3Config {
+    /// `endpoint`: the service's URL.
+    pub endpoint: Option<String>,
+    /// `region`: the region requests are signed for.
+    pub region: Option<String>,
+    /// `access_key_id`.
+    pub access_key_id: Option<String>,
+    /// `secret_access_key`.
+    pub secret_access_key: Option<String>,
+    /// `allow_http`: whether an `http://` endpoint is allowed.
+    pub allow_http: Option<bool>,
+    /// `virtual_hosted_style`: `<bucket>.<host>` rather than `<endpoint>/<bucket>`.
+    pub virtual_hosted_style: Option<bool>,
 }
 
 /// Everything the server runs with.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The folder of buckets.
+    /// The folder of buckets (when `s3` is `None`; unused, and empty from the command line,
+    /// when it is set).
     pub root: PathBuf,
+    /// The S3 service holding the buckets instead of `root`.
+    pub s3: Option<S3Settings>,
     /// The address to listen on.
     pub listen: SocketAddr,
     /// The key pair requests must be signed with; `None`: an open server.
@@ -157,6 +230,7 @@ impl Config {
     pub fn new(root: impl Into<PathBuf>, listen: SocketAddr) -> Config {
         Config {
             root: root.into(),
+            s3: None,
             listen,
             credentials: None,
             public_read: false,
@@ -178,7 +252,23 @@ impl Config {
             None => FileConfig::default(),
         };
         let listen = cli.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-        let mut config = Config::new(cli.root, listen);
+        let s3 = s3_settings(&cli, file.s3.clone())?;
+        let root = match (cli.root.clone(), &s3) {
+            (Some(root), None) => root,
+            (None, Some(_)) => PathBuf::new(),
+            (Some(_), Some(_)) => {
+                return Err("--root is for buckets in local folders, but S3 is configured too \
+                            (--s3-endpoint or [s3] in the config file): choose one"
+                    .to_owned());
+            }
+            (None, None) => {
+                return Err("say where the buckets are: --root DIR (local folders) or --s3-endpoint URL \
+                            (or an [s3] table in the config file)"
+                    .to_owned());
+            }
+        };
+        let mut config = Config::new(root, listen);
+        config.s3 = s3;
         let secret_id = cli.secret_id.or(file.secret_id);
         let secret_key = cli.secret_key.or(file.secret_key);
         config.credentials = match (secret_id, secret_key) {
@@ -219,11 +309,48 @@ impl Config {
             config.jpeg = mogr::exec::JpegMode::from_name(&name)
                 .ok_or_else(|| format!("jpeg must be \"fast\" or \"compact\", not {name:?}"))?;
         }
-        if !config.root.is_dir() {
+        if config.s3.is_none() && !config.root.is_dir() {
             return Err(format!("--root {} is not a folder", config.root.display()));
         }
         Ok(config)
     }
+
+    /// Where the buckets are, for the log: the root folder or the S3 endpoint.
+    pub fn storage_description(&self) -> String {
+        match &self.s3 {
+            Some(s3) => format!("the S3 buckets at {} (region {})", s3.endpoint, s3.region),
+            None => format!("the folders under {}", self.root.display()),
+        }
+    }
+}
+
+/// The S3 settings of the command line and the `[s3]` table (the command line wins), or
+/// `None` when neither names an endpoint or has the table.
+fn s3_settings(cli: &Cli, file: Option<FileS3Config>) -> Result<Option<S3Settings>, String> {
+    let has_table = file.is_some();
+    let file = file.unwrap_or_default();
+    let Some(endpoint) = cli.s3_endpoint.clone().or(file.endpoint) else {
+        if has_table {
+            return Err("the [s3] table of the config file needs an endpoint (or give --s3-endpoint)".to_owned());
+        }
+        if cli.s3_region.is_some() || cli.s3_allow_http || cli.s3_virtual_hosted_style {
+            return Err(
+                "--s3-region, --s3-allow-http and --s3-virtual-hosted-style need --s3-endpoint (or an [s3] table)"
+                    .to_owned(),
+            );
+        }
+        return Ok(None);
+    };
+    let settings = S3Settings {
+        endpoint,
+        region: cli.s3_region.clone().or(file.region).unwrap_or_else(|| DEFAULT_REGION.to_owned()),
+        access_key_id: cli.s3_access_key_id.clone().or(file.access_key_id),
+        secret_access_key: cli.s3_secret_access_key.clone().or(file.secret_access_key),
+        allow_http: cli.s3_allow_http || file.allow_http.unwrap_or(false),
+        virtual_hosted_style: cli.s3_virtual_hosted_style || file.virtual_hosted_style.unwrap_or(false),
+    };
+    settings.validate()?;
+    Ok(Some(settings))
 }
 
 /// Reads a config file: JSON for a `.json` name, TOML otherwise.
@@ -270,6 +397,50 @@ mod tests {
 
         std::fs::write(&toml_path, "wokers = 3\n").unwrap();
         assert!(read_file(&toml_path).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    fn parse(args: &[&str]) -> Result<Config, String> {
+        let cli = Cli::try_parse_from(std::iter::once("mogr-server").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        Config::from_cli(cli)
+    }
+
+    #[test]
+    fn s3_from_the_command_line_and_the_file() {
+        let config = parse(&["--s3-endpoint", "http://127.0.0.1:9000", "--s3-allow-http"]).unwrap();
+        let s3 = config.s3.unwrap();
+        assert_eq!((s3.endpoint.as_str(), s3.region.as_str()), ("http://127.0.0.1:9000", "us-east-1"));
+        assert!(s3.allow_http && !s3.virtual_hosted_style && s3.access_key_id.is_none());
+
+        let dir = std::env::temp_dir().join(format!("server-config-s3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s3.toml");
+        std::fs::write(
+            &path,
+            "[s3]\nendpoint = \"https://s3.example.com\"\nregion = \"eu-west-1\"\naccess_key_id = \"AK\"\n\
+             secret_access_key = \"SK\"\nvirtual_hosted_style = true\n",
+        )
+        .unwrap();
+        let file = path.to_str().unwrap();
+        let s3 = parse(&["--config", file]).unwrap().s3.unwrap();
+        assert_eq!((s3.region.as_str(), s3.access_key_id.as_deref()), ("eu-west-1", Some("AK")));
+        assert!(s3.virtual_hosted_style);
+        // The command line wins.
+        let s3 = parse(&["--config", file, "--s3-region", "ap-guangzhou"]).unwrap().s3.unwrap();
+        assert_eq!(s3.region, "ap-guangzhou");
+
+        let root = dir.to_str().unwrap();
+        assert!(parse(&["--config", file, "--root", root]).unwrap_err().contains("choose one"));
+        assert!(parse(&[]).unwrap_err().contains("--root DIR"));
+        assert!(parse(&["--root", root, "--s3-region", "x"]).unwrap_err().contains("need --s3-endpoint"));
+        assert!(parse(&["--s3-endpoint", "http://127.0.0.1:9000"]).unwrap_err().contains("allow_http"));
+        std::fs::write(&path, "[s3]\nregion = \"x\"\n").unwrap();
+        assert!(parse(&["--config", file]).unwrap_err().contains("needs an endpoint"));
+        std::fs::write(&path, "[s3]\nendpoint = \"https://a\"\nbucket = \"x\"\n").unwrap();
+        assert!(parse(&["--config", file]).is_err());
+        let local = parse(&["--root", root]).unwrap();
+        assert!(local.s3.is_none() && local.storage_description().contains(root));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -18,8 +18,8 @@
 //!            │ objects (GET/HEAD/PUT/DELETE) │ objects::process (GET ?rule)
 //!            │ persist (PUT + Pic-Operations, POST ?image_process)
 //!   ─▶ downloads by anyone but the owner: protection::check_download (Referer, styles only)
-//!   ─▶ storage::Store (local folders; blocking pool) and processing::Processor (mogr on a
-//!      bounded pool of worker permits)
+//!   ─▶ storage::Store on the blocking pool (local folders, or S3 through s3_store) and
+//!      processing::Processor (mogr on a bounded pool of worker permits)
 //!   ─▶ response + x-cos-request-id / x-ci-request-id, or cos_xml::error_body + X-ErrNo
 //! ```
 //!
@@ -29,6 +29,7 @@
 //! | `routing` | request id, timeout, Host/path/signature checks, the route table |
 //! | [`auth`] | the COS XML API signature (HMAC-SHA1), verified and (for tests) computed |
 //! | [`storage`] | the [`storage::Store`] trait and the local-folder store (atomic writes, sidecars) |
+//! | [`s3_store`] | the S3-compatible store: bucket = S3 bucket, settings under `.mogr/`, via `object_store` |
 //! | `cos_xml` | error bodies, `UploadResult`, the style documents |
 //! | [`metrics`] | Prometheus metrics, served on `--metrics-listen` |
 //! | `header_case` | response header names in COS's case (`ETag`), which the Python SDK needs |
@@ -56,6 +57,7 @@ mod persist;
 mod processing;
 mod protection;
 mod routing;
+pub mod s3_store;
 pub mod storage;
 mod styles;
 
@@ -70,7 +72,12 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::processing::Processor;
 use crate::routing::App;
-use crate::storage::LocalStore;
+use crate::s3_store::S3Store;
+use crate::storage::{LocalStore, Store};
+
+/// The least an S3 store loads for a plain GET (objects are served from memory; see
+/// [`s3_store`]): results of processing may be larger than the request body limit.
+const MIN_S3_OBJECT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// A bound server, ready to run.
 pub struct Server {
@@ -81,13 +88,21 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `config.listen` and prepares the store and the worker pool.
+    /// Binds `config.listen` and prepares the store (local folders, or S3 when `config.s3` is
+    /// set: its requests run on the current tokio runtime) and the worker pool.
     pub async fn bind(config: &Config) -> std::io::Result<Server> {
         let settings = mogr::exec::Settings::default().with_threads(config.threads).with_jpeg(config.jpeg);
         let metrics = Arc::new(Metrics::new());
         let processor =
             Processor::new(settings, config.workers, Arc::clone(&metrics)).map_err(std::io::Error::other)?;
-        let store = Arc::new(LocalStore::new(&config.root));
+        let store: Arc<dyn Store> = match &config.s3 {
+            Some(settings) => {
+                let max_object_bytes = config.max_body_bytes.max(MIN_S3_OBJECT_BYTES);
+                let runtime = tokio::runtime::Handle::current();
+                Arc::new(S3Store::new(settings.clone(), max_object_bytes, runtime).map_err(std::io::Error::other)?)
+            }
+            None => Arc::new(LocalStore::new(&config.root)),
+        };
         let app = App::new(store, Arc::new(processor), metrics, config, header_case::template().await);
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let metrics_listener = match config.metrics_listen {

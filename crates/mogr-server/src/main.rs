@@ -42,7 +42,7 @@ async fn serve(config: Config) -> std::io::Result<()> {
     let addr = server.local_addr()?;
     tracing::info!(
         %addr,
-        root = %config.root.display(),
+        storage = %config.storage_description(),
         workers = config.workers,
         max_body_bytes = config.max_body_bytes,
         "mogr-server listening"
@@ -50,8 +50,8 @@ async fn serve(config: Config) -> std::io::Result<()> {
     if config.credentials.is_none() {
         tracing::warn!(
             "no --secret-id/--secret-key: this is an OPEN local server. Anyone who can reach {addr} can read, \
-             write and delete every object under {}",
-            config.root.display()
+             write and delete every object in {}",
+            config.storage_description()
         );
     } else if config.public_read {
         tracing::info!("writes and settings need a valid COS signature; unsigned downloads are let in (public read)");

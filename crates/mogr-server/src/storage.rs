@@ -17,8 +17,8 @@
 //! a crash leaves the old object or the new one, never half of one. A file put in a bucket
 //! folder by hand is served too; its ETag and type are computed on first read.
 //!
-//! The trait is synchronous: the server calls it on its blocking pool. An S3-backed store
-//! (issue 9) will implement the same trait.
+//! The trait is synchronous: the server calls it on its blocking pool. The S3-backed store,
+//! [`crate::s3_store::S3Store`], implements the same trait.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -409,7 +409,7 @@ impl Store for LocalStore {
 }
 
 /// Refuses keys that name the store's own temporary files.
-fn check_reserved(key: &ObjectKey) -> Result<(), StoreError> {
+pub(crate) fn check_reserved(key: &ObjectKey) -> Result<(), StoreError> {
     if key.segments().any(|s| s.starts_with(TEMP_PREFIX)) {
         return Err(StoreError::Refused(format!("the key {:?} uses the reserved prefix {TEMP_PREFIX}", key.as_str())));
     }
@@ -434,7 +434,7 @@ fn nanos(time: SystemTime) -> u128 {
 }
 
 /// `"<hex>"`.
-fn quoted_hex(bytes: &[u8]) -> String {
+pub(crate) fn quoted_hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2 + 2);
     s.push('"');
     for b in bytes {
