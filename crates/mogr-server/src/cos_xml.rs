@@ -54,6 +54,8 @@ pub struct ImageInfo {
     pub ave: String,
     /// The EXIF orientation, 1 to 8.
     pub orientation: u16,
+    /// Frames (1 for a still image).
+    pub frame_count: u32,
 }
 
 /// `OriginalInfo`.
@@ -88,6 +90,10 @@ pub struct ProcessedObject {
     pub quality: u8,
     /// The result's ETag (quoted).
     pub etag: String,
+    /// Frames of an image result (1 for a still image; 0 for a report).
+    pub frame_count: u32,
+    /// For a `watermark/4` result: the status the extraction reported.
+    pub watermark_status: Option<u64>,
 }
 
 /// The `UploadResult` document.
@@ -104,6 +110,7 @@ pub fn upload_result(original: &OriginalInfo, results: &[ProcessedObject]) -> St
         leaf(&mut xml, 6, "Quality", &info.quality.to_string());
         leaf(&mut xml, 6, "Ave", &info.ave);
         leaf(&mut xml, 6, "Orientation", &info.orientation.to_string());
+        leaf(&mut xml, 6, "FrameCount", &info.frame_count.to_string());
         xml.push_str("    </ImageInfo>\n");
     }
     xml.push_str("  </OriginalInfo>\n  <ProcessResults>\n");
@@ -116,7 +123,11 @@ pub fn upload_result(original: &OriginalInfo, results: &[ProcessedObject]) -> St
         leaf(&mut xml, 6, "Height", &object.height.to_string());
         leaf(&mut xml, 6, "Size", &object.size.to_string());
         leaf(&mut xml, 6, "Quality", &object.quality.to_string());
+        leaf(&mut xml, 6, "FrameCount", &object.frame_count.to_string());
         leaf(&mut xml, 6, "ETag", &object.etag);
+        if let Some(status) = object.watermark_status {
+            leaf(&mut xml, 6, "WatermarkStatus", &status.to_string());
+        }
         xml.push_str("    </Object>\n");
     }
     xml.push_str("  </ProcessResults>\n</UploadResult>\n");

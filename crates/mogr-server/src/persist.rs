@@ -51,6 +51,15 @@ pub async fn on_stored(app: &Arc<App>, req: Req, key: ObjectKey, operations: Str
     run(app, req, key, operations, None).await
 }
 
+/// The `WatermarkStatus` a `watermark/4` result reported (its JSON body), if it is one.
+fn watermark_status(output: &mogr::Response) -> Option<u64> {
+    if output.format.is_some() {
+        return None;
+    }
+    let report: serde_json::Value = serde_json::from_slice(&output.body).ok()?;
+    report.get("WatermarkStatus")?.as_u64()
+}
+
 async fn run(
     app: &Arc<App>,
     req: Req,
@@ -121,6 +130,8 @@ async fn run(
                     size: meta.size,
                     quality,
                     etag: meta.etag,
+                    frame_count: if output.format.is_some() { output.frames } else { 0 },
+                    watermark_status: watermark_status(output),
                 });
             }
             let original =

@@ -94,6 +94,7 @@ impl Processor {
             quality: probe.jpeg_quality.unwrap_or(100),
             ave,
             orientation: probe.orientation.exif_value(),
+            frame_count: probe.frames.max(1),
         })
     }
 }

@@ -321,9 +321,12 @@ fn persistent_processing_on_upload_and_in_the_cloud() {
     assert_eq!(xml_text(&original, "Width").as_deref(), Some("1200"));
     assert_eq!(xml_text(&original, "Orientation").as_deref(), Some("6"));
     assert!(xml_text(&original, "Ave").unwrap().starts_with("0x"));
+    assert_eq!(xml_text(&original, "FrameCount").as_deref(), Some("1"));
 
     let objects: Vec<&str> = xml.split("<Object>").skip(1).collect();
     assert_eq!(objects.len(), 3, "{xml}");
+    assert_eq!(xml_text(objects[0], "FrameCount").as_deref(), Some("1"));
+    assert!(!objects[0].contains("WatermarkStatus"), "{xml}");
     assert_eq!(xml_text(objects[0], "Key").as_deref(), Some("p1/small/p.png"));
     assert_eq!(xml_text(objects[0], "Format").as_deref(), Some("png"));
     assert_eq!(xml_text(objects[0], "Width").as_deref(), Some("300"));
@@ -461,6 +464,25 @@ fn signatures_are_required_when_keys_are_set() {
         "AccessDenied",
         Some(-46619),
     );
+}
+
+#[test]
+fn blind_watermarks_report_their_status_in_upload_results() {
+    let server = TestServer::start("blind", |_| {});
+    let text = mogr::syntax::encode_base64(b"mogr2026");
+    let add = format!(r#"{{"rules":[{{"fileid":"marked.jpg","rule":"watermark/3/type/3/text/{text}"}}]}}"#);
+    let put = server.send("PUT", "/photo.jpg", &[("Pic-Operations", &add)], &testdata("landscape_orient6.jpg"));
+    assert_eq!(put.status, 200, "{}", put.text());
+    let extract = r#"{"rules":[{"fileid":"found.json","rule":"watermark/4/type/3"}]}"#;
+    let post = server.send("POST", "/marked.jpg?image_process", &[("Pic-Operations", extract)], b"");
+    assert_eq!(post.status, 200, "{}", post.text());
+    let xml = post.text();
+    let status: u32 = xml_text(&xml, "WatermarkStatus").unwrap_or_else(|| panic!("{xml}")).parse().unwrap();
+    assert!(status > 75, "{xml}");
+    assert_eq!(xml_text(&xml, "Format").as_deref(), Some("json"), "{xml}");
+    let found: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(server.bucket_dir().join("found.json")).unwrap()).unwrap();
+    assert_eq!(found["text"], "mogr2026");
 }
 
 #[test]
