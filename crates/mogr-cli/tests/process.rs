@@ -161,3 +161,29 @@ fn a_request_over_the_memory_budget_is_refused_before_decoding() {
     let planned = mogr(&["plan", &input, rule, "--max-memory", "10"]);
     assert_eq!(planned.status.code(), Some(3));
 }
+
+fn corpus(file: &str) -> String {
+    format!("{}/../../../shared/testimages/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn svg_inputs_are_drawn_and_compressed() {
+    let png = body(&corpus("svg/check.svg"), "imageMogr2/thumbnail/500x", &[]);
+    let drawn = mogr::plan::probe(&png).expect("a PNG");
+    assert_eq!((drawn.format, drawn.width, drawn.height), (mogr::plan::ImageFormat::Png, 500, 500));
+    let input = std::fs::read(corpus("svg/drop-shadow-filter.svg")).expect("the corpus");
+    let svgc = body(&corpus("svg/drop-shadow-filter.svg"), "imageMogr2/format/svgc", &[]);
+    assert!(svgc.starts_with(b"<svg") && svgc.len() < input.len(), "{}", String::from_utf8_lossy(&svgc));
+}
+
+#[test]
+fn scrop_falls_back_to_the_input_or_to_saliency() {
+    let photo = corpus("exif-orientation/Landscape_0.jpg");
+    let unchanged = body(&photo, "imageMogr2/scrop/300x300", &[]);
+    assert_eq!(unchanged, std::fs::read(&photo).expect("the corpus"));
+    let cropped = body(&photo, "imageMogr2/scrop/300x300", &["--scrop-fallback", "saliency"]);
+    let cropped = mogr::plan::probe(&cropped).expect("a JPEG");
+    assert_eq!((cropped.width, cropped.height), (300, 300));
+    let out = mogr(&["process", &photo, "imageMogr2/scrop/300x300", "--scrop-fallback", "nearest", "-o", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+}
