@@ -70,7 +70,8 @@ use tokio::runtime::Handle;
 
 use crate::bucket_config::BucketConfig;
 use crate::storage::{
-    ObjectBody, ObjectMeta, Store, StoreError, check_reserved, guess_content_type, is_bucket_name, quoted_hex,
+    ObjectBody, ObjectMeta, Store, StoreError, check_reserved, content_type_of, guess_content_type, is_bucket_name,
+    quoted_hex,
 };
 
 /// The first segment of the keys that hold the server's own data in each bucket.
@@ -484,10 +485,7 @@ impl Store for S3Store {
     ) -> Result<ObjectMeta, StoreError> {
         let path = object_path(key)?;
         let md5 = quoted_hex(&Md5::digest(bytes));
-        let content_type = match content_type.filter(|t| !t.trim().is_empty()) {
-            Some(given) => given.trim().to_owned(),
-            None => guess_content_type(key.as_str(), bytes),
-        };
+        let content_type = content_type_of(key.as_str(), bytes, content_type);
         let mut attributes = Attributes::new();
         attributes.insert(Attribute::ContentType, content_type.clone().into());
         attributes.insert(Attribute::Metadata(MD5_METADATA.into()), md5.trim_matches('"').to_owned().into());

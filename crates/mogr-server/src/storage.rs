@@ -334,10 +334,7 @@ impl Store for LocalStore {
             return Err(conflict(key));
         }
         let etag = quoted_hex(&Md5::digest(bytes));
-        let content_type = match content_type.filter(|t| !t.trim().is_empty()) {
-            Some(given) => given.trim().to_owned(),
-            None => guess_content_type(key.as_str(), bytes),
-        };
+        let content_type = content_type_of(key.as_str(), bytes, content_type);
         write_atomic(&folder, &target, bytes)?;
         let stat = fs::metadata(&target).map_err(|e| io_error("reading", &target, &e))?;
         let modified = stat.modified().unwrap_or(UNIX_EPOCH);
@@ -471,6 +468,15 @@ fn write_sidecar(path: &Path, sidecar: &Sidecar) -> Result<(), StoreError> {
     fs::create_dir_all(folder).map_err(|e| io_error("creating", folder, &e))?;
     let json = serde_json::to_vec(sidecar).map_err(|e| StoreError::Io(e.to_string()))?;
     write_atomic(folder, path, &json)
+}
+
+/// The Content-Type an object is stored with: the one given at upload (trimmed), else
+/// [`guess_content_type`].
+pub fn content_type_of(key: &str, bytes: &[u8], given: Option<&str>) -> String {
+    match given.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(given) => given.to_owned(),
+        None => guess_content_type(key, bytes),
+    }
 }
 
 /// The MIME type of an object put without one: from its first bytes when they are an image
