@@ -71,7 +71,7 @@ pub async fn check_download(
     }
     let store = Arc::clone(&app.store);
     let bucket = who.bucket.clone();
-    let config = blocking(move || store.config(&bucket)).await??;
+    let config = blocking(move || store.recent_config(&bucket)).await??;
     let referer = who.referer.as_deref();
     if !config.hotlink.allows(referer) {
         return Err(ApiError::invalid_referer(referer));

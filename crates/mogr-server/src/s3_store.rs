@@ -20,9 +20,12 @@
 //!   `NoSuchBucket` from `NoSuchKey`) and remembered for [`BUCKET_TTL`].
 //! - **The server's own data** lives in the bucket under the reserved prefix
 //!   [`RESERVED_PREFIX`]: the bucket's settings (styles, hotlink list, origin protection) are
-//!   the JSON object `.mogr/config.json`. Keys under that prefix, and keys using the local
-//!   store's temporary prefix ([`crate::storage::TEMP_PREFIX`], so that buckets can move
-//!   between the two stores), are refused with [`StoreError::Refused`].
+//!   the JSON object `.mogr/config.json`. Downloads check them from a copy at most
+//!   [`CONFIG_TTL`] old (`recent_config`: one S3 request less per download; another server's
+//!   change shows within that time); changes always read the object itself. Keys under that
+//!   prefix, and keys using the local store's temporary prefix
+//!   ([`crate::storage::TEMP_PREFIX`], so that buckets can move between the two stores), are
+//!   refused with [`StoreError::Refused`].
 //! - **Keys** are stored as they are (no re-encoding): an object put through this server has
 //!   the same key when read with any other S3 tool, and the other way round.
 //! - **ETag** is the MD5 of the content in lower-case hex in double quotes, computed on put
@@ -82,6 +85,9 @@ pub const CONFIG_KEY: &str = ".mogr/config.json";
 const MD5_METADATA: &str = "mogr-md5";
 /// How long an answer to "does this bucket exist?" is kept.
 pub const BUCKET_TTL: Duration = Duration::from_secs(30);
+/// How long a bucket's settings are reused before they are read again: a change made through
+/// another server of a fleet shows within this time (one made through this server, at once).
+pub const CONFIG_TTL: Duration = Duration::from_secs(5);
 /// The most bucket clients and bucket answers kept at once.
 pub const MAX_CLIENTS: usize = 256;
 /// How long one request to S3 may take.
@@ -163,6 +169,7 @@ pub struct S3Store {
     max_object_bytes: u64,
     clients: Mutex<HashMap<String, Arc<AmazonS3>>>,
     buckets: Mutex<HashMap<String, (bool, Instant)>>,
+    configs: Mutex<HashMap<String, (BucketConfig, Instant)>>,
 }
 
 impl std::fmt::Debug for S3Store {
@@ -186,6 +193,7 @@ impl S3Store {
             max_object_bytes,
             clients: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
+            configs: Mutex::new(HashMap::new()),
         })
     }
 
@@ -506,6 +514,45 @@ impl Store for S3Store {
     }
 
     fn config(&self, bucket: &str) -> Result<BucketConfig, StoreError> {
+        let config = self.read_config(bucket)?;
+        self.remember_config(bucket, &config);
+        Ok(config)
+    }
+
+    fn recent_config(&self, bucket: &str) -> Result<BucketConfig, StoreError> {
+        match self.remembered_config(bucket) {
+            Some(config) => Ok(config),
+            None => self.config(bucket),
+        }
+    }
+
+    fn save_config(&self, bucket: &str, config: &BucketConfig) -> Result<(), StoreError> {
+        let json = serde_json::to_vec_pretty(config).map_err(|e| StoreError::Io(e.to_string()))?;
+        let mut attributes = Attributes::new();
+        attributes.insert(Attribute::ContentType, "application/json".into());
+        self.put_path(bucket, CONFIG_KEY, &Path::from(CONFIG_KEY), &json, attributes)?;
+        self.remember_config(bucket, config);
+        Ok(())
+    }
+}
+
+impl S3Store {
+    /// The bucket's settings read within [`CONFIG_TTL`], if any.
+    fn remembered_config(&self, bucket: &str) -> Option<BucketConfig> {
+        let configs = self.configs.lock().unwrap_or_else(PoisonError::into_inner);
+        configs.get(bucket).filter(|(_, when)| when.elapsed() < CONFIG_TTL).map(|(config, _)| config.clone())
+    }
+
+    fn remember_config(&self, bucket: &str, config: &BucketConfig) {
+        let mut configs = self.configs.lock().unwrap_or_else(PoisonError::into_inner);
+        if configs.len() >= MAX_CLIENTS {
+            configs.clear();
+        }
+        configs.insert(bucket.to_owned(), (config.clone(), Instant::now()));
+    }
+
+    /// The settings object, or the default settings when the bucket has none.
+    fn read_config(&self, bucket: &str) -> Result<BucketConfig, StoreError> {
         let path = Path::from(CONFIG_KEY);
         let bytes = match self.read_path(bucket, CONFIG_KEY, &path, MAX_CONFIG_BYTES) {
             Ok((_, bytes)) => bytes,
@@ -515,13 +562,6 @@ impl Store for S3Store {
         serde_json::from_slice(&bytes).map_err(|e| {
             StoreError::Io(format!("the settings object {CONFIG_KEY} of bucket {bucket:?} is damaged: {e}"))
         })
-    }
-
-    fn save_config(&self, bucket: &str, config: &BucketConfig) -> Result<(), StoreError> {
-        let json = serde_json::to_vec_pretty(config).map_err(|e| StoreError::Io(e.to_string()))?;
-        let mut attributes = Attributes::new();
-        attributes.insert(Attribute::ContentType, "application/json".into());
-        self.put_path(bucket, CONFIG_KEY, &Path::from(CONFIG_KEY), &json, attributes).map(|_| ())
     }
 }
 

@@ -105,6 +105,11 @@ pub trait Store: Send + Sync {
     fn config(&self, bucket: &str) -> Result<BucketConfig, StoreError>;
     /// Replaces the bucket's settings.
     fn save_config(&self, bucket: &str, config: &BucketConfig) -> Result<(), StoreError>;
+    /// The bucket's settings as downloads check them: a store may answer from a short-lived
+    /// copy (changes always read [`Store::config`], which is never stale).
+    fn recent_config(&self, bucket: &str) -> Result<BucketConfig, StoreError> {
+        self.config(bucket)
+    }
 }
 
 /// Whether `name` is a bucket name COS accepts: `<name>-<APPID>`, the name of lower-case
