@@ -51,20 +51,20 @@ use crate::s3_store::{DEFAULT_REGION, S3Settings};
 /// Serves each folder `ROOT/<BucketName-APPID>` as a bucket, chosen by the first label of the
 /// Host header (`<BucketName-APPID>.cos.<Region>.myqcloud.com`, as Tencent's COS SDKs send it,
 /// also with `IP`/`Port` set). Objects: PUT, GET (with Range), HEAD, DELETE. Processing on
-/// download: GET /<key>?<rule>. Persistent processing: PUT with Pic-Operations and
-/// POST /<key>?image_process. Styles: PUT/GET/DELETE /?style. Logs go to stderr (filter
+/// download: `GET /<key>?<rule>`. Persistent processing: PUT with Pic-Operations and
+/// `POST /<key>?image_process`. Styles: PUT/GET/DELETE /?style. Logs go to stderr (filter
 /// with RUST_LOG, default "info"); SIGTERM or SIGINT stops accepting connections and lets
 /// the requests in flight finish.
 ///
-/// The buckets can also live in an S3-compatible service (--s3-endpoint, or an [s3] table in
-/// the config file): bucket <BucketName-APPID> is then the S3 bucket of that name, made
+/// The buckets can also live in an S3-compatible service (--s3-endpoint, or an `[s3]` table in
+/// the config file): bucket `<BucketName-APPID>` is then the S3 bucket of that name, made
 /// beforehand with the service's own tools, and the server keeps its settings for it in the
 /// object .mogr/config.json (keys under .mogr/ are refused).
 #[derive(Debug, Parser)]
 #[command(name = "mogr-server", version, about, long_about)]
 pub struct Cli {
     /// The folder whose sub-folders `<BucketName-APPID>` are the buckets. Required, unless
-    /// the buckets are in S3 (--s3-endpoint or an [s3] table), where it is refused.
+    /// the buckets are in S3 (--s3-endpoint or an `[s3]` table), where it is refused.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
 
@@ -103,13 +103,13 @@ pub struct Cli {
     /// per core); threads (threads per image; default a shared pool of one per core);
     /// request_timeout_secs (default 60); shutdown_timeout_secs (how long requests in flight
     /// may finish after SIGTERM/SIGINT; default 30); jpeg ("fast", the default, or "compact").
-    /// [s3]: endpoint, region, access_key_id, secret_access_key, allow_http,
+    /// `[s3]`: endpoint, region, access_key_id, secret_access_key, allow_http,
     /// virtual_hosted_style, as the --s3-* options below. The command line wins over the file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Keep the buckets in the S3-compatible service at URL (e.g. https://s3.us-east-1.amazonaws.com,
-    /// http://127.0.0.1:9000) instead of under --root. Or `endpoint` of the config file's [s3].
+    /// Keep the buckets in the S3-compatible service at URL (e.g. `https://s3.us-east-1.amazonaws.com`,
+    /// http://127.0.0.1:9000) instead of under --root. Or `endpoint` of the config file's `[s3]`.
     #[arg(long, value_name = "URL")]
     pub s3_endpoint: Option<String>,
 
@@ -130,8 +130,8 @@ pub struct Cli {
     #[arg(long)]
     pub s3_allow_http: bool,
 
-    /// Address S3 buckets as <bucket>.<endpoint host> (virtual-hosted style) instead of
-    /// <endpoint>/<bucket> (path style, what most S3-compatible services expect).
+    /// Address S3 buckets as `<bucket>.<endpoint host>` (virtual-hosted style) instead of
+    /// `<endpoint>/<bucket>` (path style, what most S3-compatible services expect).
     #[arg(long)]
     pub s3_virtual_hosted_style: bool,
 }
