@@ -142,18 +142,22 @@ fn embedded_allowed(mime: &str, data: &[u8]) -> bool {
 }
 
 /// Refuses a document whose DTD could make parsing explode (see the module docs).
+///
+/// The measure is conservative rather than a second XML parser: every `<!ENTITY` anywhere in
+/// the text counts as a declaration and every `&name;` anywhere (declarations included) as a
+/// reference, so no quoting or comment trick can hide an entity from it; a document whose
+/// count overestimates may be refused, never one that underestimates.
 pub(crate) fn check_document(text: &str) -> Result<(), ExecError> {
-    let Some(subset) = internal_subset(text) else {
+    if !text.contains("<!ENTITY") {
         return Ok(());
-    };
-    let entities = entity_declarations(subset)?;
+    }
+    let entities = entity_declarations(text)?;
     let mut sizes = HashMap::new();
     for name in entities.keys() {
         expanded_size(name, &entities, &mut sizes, 0)?;
     }
-    let body = &text[text.find(subset).map_or(0, |at| at + subset.len())..];
     let mut total: u64 = 0;
-    for name in references(body) {
+    for name in references(text) {
         let size = sizes.get(name).copied().unwrap_or(0);
         total = total.saturating_add(size);
         if total > MAX_EXPANDED_BYTES {
@@ -165,23 +169,12 @@ pub(crate) fn check_document(text: &str) -> Result<(), ExecError> {
     Ok(())
 }
 
-/// The text between `<!DOCTYPE ... [` and its closing `]`, when the document has one.
-fn internal_subset(text: &str) -> Option<&str> {
-    let doctype = text.find("<!DOCTYPE")?;
-    let rest = &text[doctype..];
-    let open = rest.find('[')?;
-    let close = rest.find(']')?;
-    // A DOCTYPE ends at the first '>' outside its subset; a '[' after that is not the subset.
-    let end_of_doctype = rest.find('>')?;
-    (open < end_of_doctype && close > open).then(|| &rest[open + 1..close])
-}
-
 /// `name → replacement text` of every general entity declared; parameter and external
 /// entities are refused.
-fn entity_declarations(subset: &str) -> Result<HashMap<&str, &str>, ExecError> {
+fn entity_declarations(text: &str) -> Result<HashMap<&str, &str>, ExecError> {
     let refuse = |why: &str| ExecError::Decode(format!("SVG: the document's DTD {why}"));
     let mut entities = HashMap::new();
-    let mut rest = subset;
+    let mut rest = text;
     while let Some(at) = rest.find("<!ENTITY") {
         rest = rest[at + "<!ENTITY".len()..].trim_start();
         if rest.starts_with('%') {
@@ -195,7 +188,8 @@ fn entity_declarations(subset: &str) -> Result<HashMap<&str, &str>, ExecError> {
             return Err(refuse(&format!("declares the external entity {name:?}")));
         };
         let value_end = rest[1..].find(quote).ok_or_else(|| refuse("has an unclosed entity value"))?;
-        entities.insert(name, &rest[1..1 + value_end]);
+        // XML binds the first declaration of a name.
+        entities.entry(name).or_insert(&rest[1..1 + value_end]);
         rest = &rest[1 + value_end + 1..];
     }
     Ok(entities)
@@ -281,6 +275,21 @@ mod tests {
         assert!(check_document(external).unwrap_err().to_string().contains("external entity"));
         let modest = "<!DOCTYPE svg [<!ENTITY r \"<rect width='5' height='5'/>\">]><svg>&r;&r;&amp;&#65;</svg>";
         assert!(check_document(modest).is_ok());
+        // A ']' or a comment inside the DTD cannot hide the declarations after it.
+        let mut hidden = String::from("<!DOCTYPE svg [<!ENTITY x \"]\"><!-- don't --><!ENTITY a \"");
+        hidden.push_str(&"a".repeat(1000));
+        hidden.push_str("\"><!ENTITY b \"");
+        hidden.push_str(&"&a;".repeat(200));
+        hidden.push_str("\">]><svg>");
+        hidden.push_str(&"&b;".repeat(100));
+        hidden.push_str("</svg>");
+        assert!(check_document(&hidden).unwrap_err().to_string().contains("expand to more than"));
+        // resvg's test of elements made by entities still passes.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/testimages/hostile/svg/resvg_elements-via-ENTITY-reference-1.svg"
+        );
+        assert!(check_document(&std::fs::read_to_string(path).unwrap()).is_ok());
     }
 
     #[test]
