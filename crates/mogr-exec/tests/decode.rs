@@ -479,13 +479,13 @@ fn exif_orientation_is_left_to_the_plan() {
 }
 
 #[test]
-fn svg_is_not_in_this_build_yet() {
-    // HEIF and AVIF decode through libheif (tests/heif.rs); SVG rendering comes later.
-    let (_, _, picture) = decode_with_rule(&read("svg/check.svg"), "imageMogr2/format/png").unwrap();
-    match picture {
-        Err(ExecError::Unsupported(message)) => assert!(message.contains("not in this build"), "{message}"),
-        other => panic!("svg/check.svg: {other:?}"),
-    }
+fn svg_is_drawn_at_the_planned_size() {
+    // check.svg is 100x100 (its viewBox): a 300 px thumbnail is drawn at 300 px, not enlarged.
+    let (_, plan, picture) = picture("svg/check.svg", "imageMogr2/thumbnail/300x/format/png");
+    assert_eq!((plan.input.decode_width, plan.input.decode_height), (300, 300));
+    assert_eq!(picture.size(), (300, 300));
+    let opaque = picture.frames[0].pixels.chunks_exact(4).filter(|p| p[3] == 255).count();
+    assert!(opaque > 1000, "the green check mark is drawn ({opaque} opaque pixels)");
 }
 
 #[test]
