@@ -8,6 +8,7 @@
 //! secret_key = "..."             # or --secret-key / MOGR_SECRET_KEY
 //! public_read = false            # or --public-read: unsigned GET/HEAD of objects let in
 //! metrics_listen = "127.0.0.1:9090"  # or --metrics-listen: Prometheus text at GET /metrics
+//! blind_watermark_key = "..."    # or MOGR_BLIND_WATERMARK_KEY: the key of watermark/3 and /4
 //! max_body_bytes = 67108864      # PUT bodies over this are refused (413) before being read
 //! max_buffered_body_bytes = 536870912  # bodies held in memory by all requests at once
 //! workers = 2                    # images processed at once (default: one per core)
@@ -95,8 +96,15 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<SocketAddr>,
 
+    /// The secret key blind watermarks (`watermark/3`, `watermark/4`) are added and extracted
+    /// with: a mark reads back only with the key it was made with. Without it, mogr's public
+    /// default key is used [or `blind_watermark_key` of the config file]
+    #[arg(long, value_name = "KEY", env = "MOGR_BLIND_WATERMARK_KEY", hide_env_values = true)]
+    pub blind_watermark_key: Option<String>,
+
     /// A TOML (or, for a `.json` name, JSON) file with the other settings, each optional:
     /// listen; secret_id, secret_key; public_read (true or false); metrics_listen;
+    /// blind_watermark_key;
     /// max_body_bytes (largest request body, refused with 413 before it is read; default
     /// 67108864); max_buffered_body_bytes (bodies all requests hold in memory at once, at
     /// least max_body_bytes; default 536870912); workers (images processed at once; default one
@@ -150,6 +158,8 @@ pub struct FileConfig {
     pub public_read: Option<bool>,
     /// `metrics_listen`: where `GET /metrics` is served.
     pub metrics_listen: Option<SocketAddr>,
+    /// `blind_watermark_key`: the key blind watermarks are added and extracted with.
+    pub blind_watermark_key: Option<String>,
     /// `max_body_bytes`: the largest request body accepted.
     pub max_body_bytes: Option<u64>,
     /// `max_buffered_body_bytes`: request bodies held in memory at once.
@@ -203,6 +213,9 @@ pub struct Config {
     pub public_read: bool,
     /// Where `GET /metrics` is served; `None`: nowhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// The key of blind watermarks (`watermark/3`, `/4`); `None`: mogr's default key, which
+    /// anyone with mogr shares.
+    pub blind_watermark_key: Option<String>,
     /// The largest request body accepted.
     pub max_body_bytes: u64,
     /// The bytes of request bodies all requests may hold in memory at once.
@@ -235,6 +248,7 @@ impl Config {
             credentials: None,
             public_read: false,
             metrics_listen: None,
+            blind_watermark_key: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_buffered_body_bytes: DEFAULT_MAX_BUFFERED_BODY_BYTES,
             workers: std::thread::available_parallelism().map(NonZeroUsize::get).unwrap_or(2),
@@ -280,6 +294,7 @@ impl Config {
         };
         config.public_read = cli.public_read || file.public_read.unwrap_or(false);
         config.metrics_listen = cli.metrics_listen.or(file.metrics_listen);
+        config.blind_watermark_key = cli.blind_watermark_key.or(file.blind_watermark_key).filter(|k| !k.is_empty());
         if let Some(bytes) = file.max_body_bytes {
             config.max_body_bytes = bytes;
         }

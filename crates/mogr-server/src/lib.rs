@@ -93,8 +93,12 @@ impl Server {
     pub async fn bind(config: &Config) -> std::io::Result<Server> {
         let settings = mogr::exec::Settings::default().with_threads(config.threads).with_jpeg(config.jpeg);
         let metrics = Arc::new(Metrics::new());
-        let processor =
-            Processor::new(settings, config.workers, Arc::clone(&metrics)).map_err(std::io::Error::other)?;
+        let mut executor = mogr::exec::Executor::new(settings)
+            .map_err(|e| std::io::Error::other(format!("starting the image executor: {e}")))?;
+        if let Some(key) = &config.blind_watermark_key {
+            executor = executor.with_blind_key(key.as_bytes());
+        }
+        let processor = Processor::new(executor, config.workers, Arc::clone(&metrics));
         let store: Arc<dyn Store> = match &config.s3 {
             Some(settings) => {
                 let max_object_bytes = config.max_body_bytes.max(MIN_S3_OBJECT_BYTES);

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use mogr::exec::{Context, Executor, FetchError, ObjectResolver, Settings};
+use mogr::exec::{Context, Executor, FetchError, ObjectResolver};
 use mogr::plan::{Limits, ObjectKey, ObjectUrl};
 use mogr::syntax::Stage;
 use mogr::{Pipeline, Response};
@@ -30,12 +30,11 @@ pub struct Processor {
 }
 
 impl Processor {
-    /// A processor running at most `workers` images at once with `settings`, counting its
-    /// jobs in `metrics`.
-    pub fn new(settings: Settings, workers: usize, metrics: Arc<Metrics>) -> Result<Processor, String> {
-        let executor = Executor::new(settings).map_err(|e| format!("starting the image executor: {e}"))?;
+    /// A processor running at most `workers` images at once on `executor`, counting its jobs
+    /// in `metrics`.
+    pub fn new(executor: Executor, workers: usize, metrics: Arc<Metrics>) -> Processor {
         let permits = Arc::new(Semaphore::new(workers.max(1)));
-        Ok(Processor { executor, limits: Limits::default(), permits, metrics })
+        Processor { executor, limits: Limits::default(), permits, metrics }
     }
 
     /// The largest input accepted, in bytes.

@@ -468,7 +468,7 @@ fn signatures_are_required_when_keys_are_set() {
 
 #[test]
 fn blind_watermarks_report_their_status_in_upload_results() {
-    let server = TestServer::start("blind", |_| {});
+    let server = TestServer::start("blind", |c| c.blind_watermark_key = Some("installation one".into()));
     let text = mogr::syntax::encode_base64(b"mogr2026");
     let add = format!(r#"{{"rules":[{{"fileid":"marked.jpg","rule":"watermark/3/type/3/text/{text}"}}]}}"#);
     let put = server.send("PUT", "/photo.jpg", &[("Pic-Operations", &add)], &testdata("landscape_orient6.jpg"));
@@ -483,6 +483,12 @@ fn blind_watermarks_report_their_status_in_upload_results() {
     let found: serde_json::Value =
         serde_json::from_slice(&std::fs::read(server.bucket_dir().join("found.json")).unwrap()).unwrap();
     assert_eq!(found["text"], "mogr2026");
+    // Another key reads nothing.
+    let root = server.stop();
+    let other = TestServer::start_on(root, |c| c.blind_watermark_key = Some("installation two".into()));
+    let reply = other.send("GET", "/marked.jpg?watermark/4/type/3", &[], b"");
+    let found: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+    assert!(found["text"].is_null() && found["WatermarkStatus"].as_u64().unwrap() < 60, "{found}");
 }
 
 #[test]
@@ -566,6 +572,7 @@ fn help_documents_every_option() {
         "--config",
         "--public-read",
         "--metrics-listen",
+        "--blind-watermark-key",
         "public_read",
         "metrics_listen",
         "max_body_bytes",
