@@ -123,6 +123,10 @@ struct RunOptions {
     /// `saliency` (crop the window with the most detail instead).
     #[arg(long, value_name = "WHAT", default_value = "input", value_parser = scrop_fallback)]
     scrop_fallback: mogr::exec::ScropFallback,
+    /// The secret key blind watermarks (`watermark/3`, `watermark/4`) are added and extracted
+    /// with: a mark reads back only with its key (default: mogr's public key).
+    #[arg(long, value_name = "KEY")]
+    blind_watermark_key: Option<String>,
 }
 
 /// Parses a `--scrop-fallback` value.
@@ -146,7 +150,11 @@ impl RunOptions {
             .with_threads(self.threads)
             .with_jpeg(self.jpeg)
             .with_scrop_fallback(self.scrop_fallback);
-        Ok(mogr::exec::Executor::new(settings)?)
+        let executor = mogr::exec::Executor::new(settings)?;
+        Ok(match &self.blind_watermark_key {
+            Some(key) if !key.is_empty() => executor.with_blind_key(key.as_bytes()),
+            _ => executor,
+        })
     }
 }
 
@@ -164,6 +172,7 @@ fn main() -> ExitCode {
                 threads: None,
                 jpeg: mogr::exec::JpegMode::Fast,
                 scrop_fallback: mogr::exec::ScropFallback::Input,
+                blind_watermark_key: None,
             };
             let request = Request { bucket: folder_of(&input), limits: mogr::plan::Limits::DEFAULT };
             process(&input, "imageInfo", std::path::Path::new("-"), &request, &run)

@@ -187,3 +187,20 @@ fn scrop_falls_back_to_the_input_or_to_saliency() {
     let out = mogr(&["process", &photo, "imageMogr2/scrop/300x300", "--scrop-fallback", "nearest", "-o", "-"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn blind_text_marks_read_back_with_their_key_only() {
+    let photo = corpus("exif-orientation/Landscape_0.jpg");
+    let marked = std::env::temp_dir().join(format!("mogr-blind-cli-{}.jpg", std::process::id()));
+    let marked = marked.to_str().expect("UTF-8 temp path");
+    let key = ["--blind-watermark-key", "ours"];
+    let run = mogr(&["process", &photo, "watermark/3/type/3/text/bW9ncjIwMjY", "-o", marked, key[0], key[1]]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let ours: serde_json::Value = serde_json::from_slice(&body(marked, "watermark/4/type/3", &key)).expect("JSON");
+    assert_eq!(ours["text"], "mogr2026");
+    let theirs: serde_json::Value =
+        serde_json::from_slice(&body(marked, "watermark/4/type/3", &["--blind-watermark-key", "theirs"]))
+            .expect("JSON");
+    assert!(theirs["text"].is_null(), "{theirs}");
+    let _ = std::fs::remove_file(marked);
+}
