@@ -134,9 +134,7 @@ pub async fn with_styles(app: &Arc<App>, bucket: &str, pipeline: Pipeline) -> Re
     if !has_styles(&pipeline) {
         return Ok(pipeline);
     }
-    let store = Arc::clone(&app.store);
-    let bucket = bucket.to_owned();
-    let config = blocking(move || store.config(&bucket)).await??;
+    let config = app.bucket_config(bucket).await?;
     expand_styles(&pipeline, &config.styles)
 }
 

@@ -21,10 +21,10 @@ use mogr::Pipeline;
 use mogr::plan::ObjectKey;
 use mogr::syntax::Stage;
 
-use crate::bucket_config::{BucketConfig, Hotlink, HotlinkType, valid_entry};
+use crate::bucket_config::{Hotlink, HotlinkType, valid_entry};
 use crate::cos_xml::{self, element_texts};
 use crate::error::ApiError;
-use crate::routing::{App, Req, blocking, respond};
+use crate::routing::{App, Req, respond};
 
 /// The most entries a hotlink list may hold.
 pub const MAX_HOTLINK_URLS: usize = 100;
@@ -69,9 +69,7 @@ pub async fn check_download(
     if who.owner {
         return Ok(());
     }
-    let store = Arc::clone(&app.store);
-    let bucket = who.bucket.clone();
-    let config = blocking(move || store.recent_config(&bucket)).await??;
+    let config = app.recent_bucket_config(&who.bucket).await?;
     let referer = who.referer.as_deref();
     if !config.hotlink.allows(referer) {
         return Err(ApiError::invalid_referer(referer));
@@ -101,11 +99,15 @@ pub async fn hotlink(app: &Arc<App>, mut req: Req) -> Result<Response, ApiError>
             let body = std::str::from_utf8(&body)
                 .map_err(|_| ApiError::bad_request("MalformedXML", "the body is not UTF-8"))?;
             let hotlink = read_hotlink(body)?;
-            update(app, &req.bucket, move |config| config.hotlink = hotlink).await?;
+            app.update_bucket_config(&req.bucket, move |config| {
+                config.hotlink = hotlink;
+                Ok(())
+            })
+            .await?;
             Ok(respond(StatusCode::OK, "application/xml", Body::empty()))
         }
         Method::GET => {
-            let config = current(app, &req.bucket).await?;
+            let config = app.bucket_config(&req.bucket).await?;
             Ok(respond(StatusCode::OK, "application/xml", cos_xml::hotlink(&config.hotlink)))
         }
         ref method => Err(ApiError::method_not_allowed(method.as_str())),
@@ -118,7 +120,7 @@ pub async fn origin_protect(app: &Arc<App>, req: Req) -> Result<Response, ApiErr
         Method::PUT => true,
         Method::DELETE => false,
         Method::GET => {
-            let config = current(app, &req.bucket).await?;
+            let config = app.bucket_config(&req.bucket).await?;
             return Ok(respond(
                 StatusCode::OK,
                 "application/xml",
@@ -127,7 +129,11 @@ pub async fn origin_protect(app: &Arc<App>, req: Req) -> Result<Response, ApiErr
         }
         ref method => return Err(ApiError::method_not_allowed(method.as_str())),
     };
-    update(app, &req.bucket, move |config| config.origin_protect = on).await?;
+    app.update_bucket_config(&req.bucket, move |config| {
+        config.origin_protect = on;
+        Ok(())
+    })
+    .await?;
     let status = if req.method == Method::DELETE { StatusCode::NO_CONTENT } else { StatusCode::OK };
     Ok(respond(status, "application/xml", Body::empty()))
 }
@@ -159,29 +165,6 @@ fn read_hotlink(body: &str) -> Result<Hotlink, ApiError> {
 
 fn invalid_argument(message: String) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "InvalidArgument", Some(-60998), message)
-}
-
-async fn current(app: &Arc<App>, bucket: &str) -> Result<BucketConfig, ApiError> {
-    let store = Arc::clone(&app.store);
-    let bucket = bucket.to_owned();
-    blocking(move || store.config(&bucket)).await?.map_err(ApiError::from)
-}
-
-/// Reads, changes and saves the bucket's settings under the settings lock.
-async fn update(
-    app: &Arc<App>,
-    bucket: &str,
-    change: impl FnOnce(&mut BucketConfig) + Send + 'static,
-) -> Result<(), ApiError> {
-    let _guard = app.config_lock.lock().await;
-    let store = Arc::clone(&app.store);
-    let bucket = bucket.to_owned();
-    blocking(move || -> Result<(), ApiError> {
-        let mut config = store.config(&bucket)?;
-        change(&mut config);
-        Ok(store.save_config(&bucket, &config)?)
-    })
-    .await?
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ use mogr::plan::ObjectKey;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::{self, AuthError, Credentials, SignedRequest};
+use crate::bucket_config::BucketConfig;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::{Finished, Metrics};
@@ -52,7 +53,7 @@ pub struct App {
     /// The bytes of request bodies all requests may hold at once.
     pub body_budget: Arc<BodyBudget>,
     /// Serialises changes to bucket settings (styles, hotlink, origin protection).
-    pub config_lock: tokio::sync::Mutex<()>,
+    config_lock: tokio::sync::Mutex<()>,
     next_id: AtomicU64,
     id_prefix: String,
     header_case: axum::http::Extensions,
@@ -82,6 +83,39 @@ impl App {
             id_prefix: format!("{started:x}{:x}", std::process::id()),
             header_case,
         }
+    }
+
+    /// The bucket's settings, read from the store (never a stale copy).
+    pub async fn bucket_config(&self, bucket: &str) -> Result<BucketConfig, ApiError> {
+        let store = Arc::clone(&self.store);
+        let bucket = bucket.to_owned();
+        Ok(blocking(move || store.config(&bucket)).await??)
+    }
+
+    /// The bucket's settings as downloads check them (the store may answer from a
+    /// short-lived copy: [`Store::recent_config`]).
+    pub async fn recent_bucket_config(&self, bucket: &str) -> Result<BucketConfig, ApiError> {
+        let store = Arc::clone(&self.store);
+        let bucket = bucket.to_owned();
+        Ok(blocking(move || store.recent_config(&bucket)).await??)
+    }
+
+    /// Reads, changes and saves the bucket's settings under the settings lock; a `change`
+    /// that fails saves nothing.
+    pub async fn update_bucket_config(
+        &self,
+        bucket: &str,
+        change: impl FnOnce(&mut BucketConfig) -> Result<(), ApiError> + Send + 'static,
+    ) -> Result<(), ApiError> {
+        let _guard = self.config_lock.lock().await;
+        let store = Arc::clone(&self.store);
+        let bucket = bucket.to_owned();
+        blocking(move || -> Result<(), ApiError> {
+            let mut config = store.config(&bucket)?;
+            change(&mut config)?;
+            Ok(store.save_config(&bucket, &config)?)
+        })
+        .await?
     }
 
     fn request_id(&self) -> String {

@@ -18,7 +18,7 @@ use mogr::syntax::Stage;
 use crate::cos_xml::{self, element_texts};
 use crate::error::ApiError;
 use crate::processing::{has_styles, invalid_style, style_not_found};
-use crate::routing::{App, Req, blocking, respond};
+use crate::routing::{App, Req, respond};
 
 /// The most styles a bucket may have (the spec's -60957).
 pub const MAX_STYLES: usize = 100;
@@ -31,7 +31,6 @@ pub async fn handle(app: &Arc<App>, mut req: Req) -> Result<Response, ApiError> 
     let body = req.read_body(MAX_STYLE_BODY).await?;
     let body =
         std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("MalformedXML", "the body is not UTF-8"))?;
-    let store = Arc::clone(&app.store);
     let bucket = req.bucket.clone();
     match req.method {
         Method::PUT => {
@@ -42,9 +41,7 @@ pub async fn handle(app: &Arc<App>, mut req: Req) -> Result<Response, ApiError> 
             if has_styles(&pipeline) {
                 return Err(invalid_style(&name));
             }
-            let _guard = app.config_lock.lock().await;
-            blocking(move || -> Result<(), ApiError> {
-                let mut config = store.config(&bucket)?;
+            app.update_bucket_config(&bucket, move |config| {
                 if !config.styles.contains_key(&name) && config.styles.len() >= MAX_STYLES {
                     return Err(ApiError::new(
                         StatusCode::BAD_REQUEST,
@@ -54,28 +51,24 @@ pub async fn handle(app: &Arc<App>, mut req: Req) -> Result<Response, ApiError> 
                     ));
                 }
                 config.styles.insert(name, rule.trim().to_owned());
-                Ok(store.save_config(&bucket, &config)?)
+                Ok(())
             })
-            .await??;
+            .await?;
             Ok(respond(StatusCode::OK, "application/xml", Body::empty()))
         }
         Method::GET => {
             let wanted = element_texts(body, "GetStyle", "StyleName")?;
-            let config = blocking(move || store.config(&bucket)).await??;
+            let config = app.bucket_config(&bucket).await?;
             let listed = config.styles.iter().filter(|(name, _)| wanted.is_empty() || wanted.contains(name));
             Ok(respond(StatusCode::OK, "application/xml", cos_xml::style_list(listed)))
         }
         Method::DELETE => {
             let name = single(element_texts(body, "DeleteStyle", "StyleName")?, "StyleName")?;
-            let _guard = app.config_lock.lock().await;
-            blocking(move || -> Result<(), ApiError> {
-                let mut config = store.config(&bucket)?;
-                if config.styles.remove(&name).is_none() {
-                    return Err(style_not_found(&name));
-                }
-                Ok(store.save_config(&bucket, &config)?)
+            app.update_bucket_config(&bucket, move |config| match config.styles.remove(&name) {
+                Some(_) => Ok(()),
+                None => Err(style_not_found(&name)),
             })
-            .await??;
+            .await?;
             Ok(respond(StatusCode::OK, "application/xml", Body::empty()))
         }
         ref method => Err(ApiError::method_not_allowed(method.as_str())),
