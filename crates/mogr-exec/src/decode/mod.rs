@@ -69,7 +69,7 @@ mod still;
 mod svg;
 mod tiff;
 
-pub(crate) use svg::{svg_document, svg_preview};
+pub(crate) use svg::{svg_document, svg_preview, svg_text};
 mod webp;
 
 use mogr_plan::plan::InputPlan;

@@ -47,7 +47,7 @@ const MAX_ENTITY_DEPTH: usize = 10;
 
 /// Renders the SVG `data` at the target's size.
 pub(crate) fn decode(data: &[u8], target: &Target, fonts: &Fonts) -> Result<Picture, ExecError> {
-    let text = utf8(data)?;
+    let text = svg_text(data)?;
     let xml = svg_document(text)?;
     let tree = usvg_tree(&xml, &options(fonts, text.contains("<text")))?;
     let frame = render(&tree, target)?;
@@ -66,12 +66,10 @@ pub(crate) fn svg_document(text: &str) -> Result<roxmltree::Document<'_>, ExecEr
     })
 }
 
-/// The RGBA pixels of the document drawn with its longer side at most `max_side` (its own
-/// size when smaller), with the system's fonts: for comparing two versions of a document.
-pub(crate) fn svg_preview(data: &[u8], max_side: u32) -> Result<Vec<u8>, ExecError> {
-    let text = utf8(data)?;
-    let xml = svg_document(text)?;
-    let tree = usvg_tree(&xml, &options(Fonts::system(), text.contains("<text")))?;
+/// The RGBA pixels of a parsed document drawn with its longer side at most `max_side` (its
+/// own size when smaller), with the system's fonts: for comparing two versions of a document.
+pub(crate) fn svg_preview(xml: &roxmltree::Document<'_>, max_side: u32) -> Result<Vec<u8>, ExecError> {
+    let tree = usvg_tree(xml, &options(Fonts::system(), xml.input_text().contains("<text")))?;
     let size = tree.size();
     let scale = (max_side as f32 / size.width().max(size.height())).min(1.0);
     let side = |length: f32| ((length * scale).round() as u32).clamp(1, max_side);
@@ -79,7 +77,8 @@ pub(crate) fn svg_preview(data: &[u8], max_side: u32) -> Result<Vec<u8>, ExecErr
     Ok(render(&tree, &target)?.pixels)
 }
 
-fn utf8(data: &[u8]) -> Result<&str, ExecError> {
+/// The document's text, which must be UTF-8.
+pub(crate) fn svg_text(data: &[u8]) -> Result<&str, ExecError> {
     std::str::from_utf8(data).map_err(|e| ExecError::Decode(format!("SVG: the document is not UTF-8: {e}")))
 }
 

@@ -22,7 +22,7 @@ use std::fmt::Write;
 use resvg::usvg::roxmltree::{self, Node, NodeType};
 
 use crate::ExecError;
-use crate::decode::svg_document;
+use crate::decode::{svg_document, svg_preview, svg_text};
 
 /// The most any channel of any pixel may change between the input and its compression, out of
 /// 255, drawn at up to [`CHECK_SIDE`] pixels: a rounded coordinate can flip one anti-aliasing
@@ -93,13 +93,11 @@ const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
 /// The compressed document, or the input itself when compressing would not make it smaller
 /// or would change the drawing.
 pub fn compress(input: &[u8]) -> Result<Vec<u8>, ExecError> {
-    let text =
-        std::str::from_utf8(input).map_err(|e| ExecError::Decode(format!("SVG: the document is not UTF-8: {e}")))?;
-    let document = svg_document(text)?;
+    let document = svg_document(svg_text(input)?)?;
     let Some(candidate) = minify(&document) else {
         return Ok(input.to_vec());
     };
-    if candidate.len() >= input.len() || !draws_the_same(input, candidate.as_bytes())? {
+    if candidate.len() >= input.len() || !draws_the_same(&document, &candidate)? {
         return Ok(input.to_vec());
     }
     Ok(candidate.into_bytes())
@@ -377,9 +375,9 @@ fn escape(text: &str, attribute: bool) -> String {
 
 /// Whether both documents draw the same within [`MAX_CHANNEL_DIFFERENCE`] and
 /// [`MAX_CHANGED_SHARE`].
-fn draws_the_same(input: &[u8], candidate: &[u8]) -> Result<bool, ExecError> {
-    let before = crate::decode::svg_preview(input, CHECK_SIDE)?;
-    let Ok(after) = crate::decode::svg_preview(candidate, CHECK_SIDE) else {
+fn draws_the_same(input: &roxmltree::Document<'_>, candidate: &str) -> Result<bool, ExecError> {
+    let before = svg_preview(input, CHECK_SIDE)?;
+    let Ok(after) = svg_document(candidate).and_then(|document| svg_preview(&document, CHECK_SIDE)) else {
         return Ok(false);
     };
     if before.len() != after.len() {
