@@ -60,7 +60,7 @@ fn info_reads_the_input() {
 #[test]
 fn failures_name_the_ci_code() {
     let out = mogr(&["process", &testdata("landscape_orient6.jpg"), "imageMogr2/format/tpg", "-o", "-"]);
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error -443 UnsupportedFormat: "));
     let out = mogr(&["process", &testdata("nonexistent.jpg"), "imageInfo", "-o", "-"]);
     assert!(!out.status.success());
@@ -137,7 +137,7 @@ fn watermark_images_come_from_the_inputs_folder_or_the_bucket_root() {
     assert_eq!(body(&input, &rule, &["--bucket-root", &root]), marked);
 
     let elsewhere = mogr(&["process", &input, &rule, "--bucket-root", "/nonexistent-bucket", "-o", "-"]);
-    assert_eq!(elsewhere.status.code(), Some(3));
+    assert_eq!(elsewhere.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&elsewhere.stderr).starts_with("error -60987 ImageNotRetrieved:"));
 
     let escape = format!("watermark/1/image/{}", b64("../Cargo.toml"));
@@ -153,13 +153,13 @@ fn a_request_over_the_memory_budget_is_refused_before_decoding() {
     let input = testdata("landscape_orient6.jpg");
     let rule = "imageMogr2/rotate/45/format/png";
     let refused = mogr(&["process", &input, rule, "--max-memory", "10", "-o", "-"]);
-    assert_eq!(refused.status.code(), Some(3));
+    assert_eq!(refused.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.starts_with("error -447 ResolutionOverLimit:") && stderr.contains("budget"), "{stderr}");
     assert!(!body(&input, rule, &["--max-memory", "64"]).is_empty());
     assert!(!body(&input, rule, &["--max-memory", "0"]).is_empty(), "0 lifts the budget");
     let planned = mogr(&["plan", &input, rule, "--max-memory", "10"]);
-    assert_eq!(planned.status.code(), Some(3));
+    assert_eq!(planned.status.code(), Some(1));
 }
 
 fn corpus(file: &str) -> String {

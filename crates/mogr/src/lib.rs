@@ -67,7 +67,8 @@ macro_rules! error_codes {
     };
 }
 
-// Exit codes: 2 when the rule is at fault, 3 when the image is refused.
+// Exit codes (the CLI's contract): 2 when the rule is at fault (a usage error), 1 when the
+// image could not be processed (refused, unreadable, over a limit) or mogr failed.
 error_codes! {
     /// -60998: an image processing parameter is invalid.
     InvalidParameter = (-60998, 400, 2),
@@ -76,19 +77,19 @@ error_codes! {
     /// -60967: the image style does not exist.
     StyleNotFound = (-60967, 404, 2),
     /// -60996: the file is too large to process.
-    FileTooLarge = (-60996, 413, 3),
+    FileTooLarge = (-60996, 413, 1),
     /// -60955: a URL in the rule (a watermark image's) is invalid or leaves the bucket.
     InvalidUrl = (-60955, 400, 2),
     /// -60987: an image the rule names (a watermark) could not be retrieved.
-    ImageNotRetrieved = (-60987, 404, 3),
+    ImageNotRetrieved = (-60987, 404, 1),
     /// -447: the resolution or the GIF frame count exceeds the limit.
-    ResolutionOverLimit = (-447, 400, 3),
+    ResolutionOverLimit = (-447, 400, 1),
     /// -442: the output image exceeds the size limit.
-    OutputTooLarge = (-442, 400, 3),
+    OutputTooLarge = (-442, 400, 1),
     /// -443: the image format is not supported.
-    UnsupportedFormat = (-443, 415, 3),
+    UnsupportedFormat = (-443, 415, 1),
     /// -62999: the image is not a valid file of its format.
-    InvalidImage = (-62999, 400, 3),
+    InvalidImage = (-62999, 400, 1),
     /// CI's "Other: internal error" (the spec gives no number; mogr uses -1): a bug.
     Internal = (-1, 500, 1),
 }
