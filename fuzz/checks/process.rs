@@ -17,9 +17,9 @@
 
 use std::sync::OnceLock;
 
-use mogr::ErrorCode;
-use mogr::exec::{Context, Executor, FetchError, ObjectResolver, Settings};
+use mogr::exec::{FetchError, ObjectResolver};
 use mogr::plan::{Limits, ObjectUrl, OutputFormat};
+use mogr::{Bucket, Engine, ErrorCode};
 
 use super::plan_checks::split;
 
@@ -48,9 +48,9 @@ impl ObjectResolver for Itself<'_> {
     }
 }
 
-fn executor() -> &'static Executor {
-    static EXECUTOR: OnceLock<Executor> = OnceLock::new();
-    EXECUTOR.get_or_init(|| Executor::new(Settings::default().with_threads(std::num::NonZeroUsize::new(1))).unwrap())
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::builder().limits(limits()).threads(1).build().unwrap())
 }
 
 /// Inputs up to this size are processed twice and must give the same bytes.
@@ -71,9 +71,7 @@ pub fn check_process(data: &[u8]) -> Result<(), String> {
 }
 
 pub fn run(rule: &str, image: &[u8]) -> Result<mogr::Response, mogr::Error> {
-    let limits = limits();
-    let objects = Itself(image);
-    mogr::process_in(image, rule, executor(), Context { objects: &objects, limits: &limits })
+    engine().process_in(image, rule, Bucket::new(&Itself(image)))
 }
 
 pub fn check_response(response: &mogr::Response, input: &[u8]) -> Result<(), String> {

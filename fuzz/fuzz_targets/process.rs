@@ -1,4 +1,4 @@
-//! Fuzzes the whole pipeline, `mogr::process_in`, on small inputs under small limits: the input
+//! Fuzzes the whole pipeline, `mogr::Engine::process_in`, on small inputs under small limits: the input
 //! is a rule line and the image bytes after it, checked by `check_process` of
 //! `fuzz/checks/process.rs`, which `crates/mogr/tests/fuzz_regression.rs` also replays
 //! `testdata/regression/process/` through.

@@ -63,6 +63,7 @@ mod styles;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -91,14 +92,14 @@ impl Server {
     /// Binds `config.listen` and prepares the store (local folders, or S3 when `config.s3` is
     /// set: its requests run on the current tokio runtime) and the worker pool.
     pub async fn bind(config: &Config) -> std::io::Result<Server> {
-        let settings = mogr::exec::Settings::default().with_threads(config.threads).with_jpeg(config.jpeg);
         let metrics = Arc::new(Metrics::new());
-        let mut executor = mogr::exec::Executor::new(settings)
-            .map_err(|e| std::io::Error::other(format!("starting the image executor: {e}")))?;
+        let mut engine =
+            mogr::Engine::builder().threads(config.threads.map_or(0, NonZeroUsize::get)).jpeg_mode(config.jpeg);
         if let Some(key) = &config.blind_watermark_key {
-            executor = executor.with_blind_key(key.as_bytes());
+            engine = engine.blind_watermark_key(key.as_bytes());
         }
-        let processor = Processor::new(executor, config.workers, Arc::clone(&metrics));
+        let engine = engine.build().map_err(|e| std::io::Error::other(format!("starting the image engine: {e}")))?;
+        let processor = Processor::new(engine, config.workers, Arc::clone(&metrics));
         let store: Arc<dyn Store> = match &config.s3 {
             Some(settings) => {
                 let max_object_bytes = config.max_body_bytes.max(MIN_S3_OBJECT_BYTES);

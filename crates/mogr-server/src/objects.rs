@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 use crate::error::ApiError;
-use crate::processing::{BucketObjects, expand_styles, has_styles};
+use crate::processing::BucketObjects;
 use crate::protection::{Download, Downloader, check_download};
 use crate::routing::{App, Req, blocking, respond};
 use crate::storage::{ObjectBody, ObjectMeta};
@@ -131,11 +131,11 @@ pub async fn process(app: &Arc<App>, req: Req, key: ObjectKey, pipeline: Pipelin
 
 /// The pipeline with its styles expanded from the bucket's style store.
 pub async fn with_styles(app: &Arc<App>, bucket: &str, pipeline: Pipeline) -> Result<Pipeline, ApiError> {
-    if !has_styles(&pipeline) {
+    if !mogr::has_styles(&pipeline) {
         return Ok(pipeline);
     }
     let config = app.bucket_config(bucket).await?;
-    expand_styles(&pipeline, &config.styles)
+    Ok(mogr::expand_styles(&pipeline, &config.styles)?)
 }
 
 /// A single `bytes=` range as `(first, last)` byte offsets, clipped to the object; `None`

@@ -1,18 +1,16 @@
-//! Running rules: the bounded worker pool, the bucket watermark images come from, and styles.
+//! Running rules: the bounded worker pool and the bucket watermark images come from.
 //!
 //! Processing is CPU-bound and blocking, and one image can take hundreds of megabytes, so
 //! every job runs on tokio's blocking pool behind a semaphore of `workers` permits: at most
 //! that many images are decoded at once, whatever the number of connections. A job holds its
 //! permit until it ends, even when the request that started it has timed out.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use mogr::exec::{Context, Executor, FetchError, ObjectResolver};
-use mogr::plan::{Limits, ObjectKey, ObjectUrl};
-use mogr::syntax::Stage;
-use mogr::{Pipeline, Response};
+use mogr::exec::{FetchError, ObjectResolver};
+use mogr::plan::{ObjectKey, ObjectUrl};
+use mogr::{Bucket, Engine, Response};
 use tokio::sync::Semaphore;
 
 use crate::cos_xml::ImageInfo;
@@ -20,26 +18,25 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::storage::{Store, StoreError};
 
-/// The executor, the limits and the permits of the worker pool.
+/// The engine and the permits of the worker pool.
 #[derive(Debug)]
 pub struct Processor {
-    executor: Executor,
-    limits: Limits,
+    engine: Engine,
     permits: Arc<Semaphore>,
     metrics: Arc<Metrics>,
 }
 
 impl Processor {
-    /// A processor running at most `workers` images at once on `executor`, counting its jobs
+    /// A processor running at most `workers` images at once on `engine`, counting its jobs
     /// in `metrics`.
-    pub fn new(executor: Executor, workers: usize, metrics: Arc<Metrics>) -> Processor {
+    pub fn new(engine: Engine, workers: usize, metrics: Arc<Metrics>) -> Processor {
         let permits = Arc::new(Semaphore::new(workers.max(1)));
-        Processor { executor, limits: Limits::default(), permits, metrics }
+        Processor { engine, permits, metrics }
     }
 
     /// The largest input accepted, in bytes.
     pub fn max_input_bytes(&self) -> u64 {
-        self.limits.max_input_bytes.unwrap_or(u64::MAX)
+        self.engine.limits().max_input_bytes.unwrap_or(u64::MAX)
     }
 
     /// Runs `job` on the blocking pool once a worker is free.
@@ -69,7 +66,7 @@ impl Processor {
 
     /// Processes `image` with `rule`, watermark images drawn from `objects`.
     pub fn process(&self, objects: &BucketObjects, image: &[u8], rule: &str) -> Result<Response, mogr::Error> {
-        mogr::process_in(image, rule, &self.executor, Context { objects, limits: &self.limits })
+        self.engine.process_in(image, rule, Bucket::new(objects))
     }
 
     /// The `ImageInfo` of persistent processing: format, size, quality and orientation from
@@ -134,44 +131,6 @@ impl ObjectResolver for BucketObjects {
     }
 }
 
-/// Whether the pipeline names a style.
-pub fn has_styles(pipeline: &Pipeline) -> bool {
-    pipeline.stages.iter().any(|s| matches!(s, Stage::Style(_)))
-}
-
-/// The pipeline with each `style/<name>` stage replaced by the stages of the style's rule.
-pub fn expand_styles(pipeline: &Pipeline, styles: &BTreeMap<String, String>) -> Result<Pipeline, ApiError> {
-    let mut stages = Vec::with_capacity(pipeline.stages.len());
-    for stage in &pipeline.stages {
-        let Stage::Style(name) = stage else {
-            stages.push(stage.clone());
-            continue;
-        };
-        let body = styles.get(name).ok_or_else(|| style_not_found(name))?;
-        let expanded = mogr::parse(body)?;
-        if has_styles(&expanded) {
-            return Err(invalid_style(name));
-        }
-        stages.extend(expanded.stages);
-    }
-    Ok(Pipeline { stages })
-}
-
-/// -60967: the style does not exist.
-pub fn style_not_found(name: &str) -> ApiError {
-    let code = mogr::ErrorCode::StyleNotFound;
-    let status = axum::http::StatusCode::from_u16(code.http_status()).unwrap_or(axum::http::StatusCode::NOT_FOUND);
-    ApiError::new(status, code.name(), Some(code.number()), format!("the image style {name:?} does not exist"))
-}
-
-/// -60998: a style whose rule names a style (styles do not nest).
-pub fn invalid_style(name: &str) -> ApiError {
-    let code = mogr::ErrorCode::InvalidParameter;
-    let status = axum::http::StatusCode::from_u16(code.http_status()).unwrap_or(axum::http::StatusCode::BAD_REQUEST);
-    let message = format!("the image style {name:?} names another style: a style's rule cannot use styles");
-    ApiError::new(status, code.name(), Some(code.number()), message)
-}
-
 /// The key of a persistent-processing result: a `fileid` with a leading `/` is absolute, any
 /// other is relative to the folder of the original (the spec's `/p1/test1.jpg` example).
 pub fn result_key(original: &ObjectKey, file_id: &str) -> Result<ObjectKey, ApiError> {
@@ -199,16 +158,5 @@ mod tests {
         assert_eq!(result_key(&at_root, "out.png").unwrap().as_str(), "out.png");
         assert!(result_key(&original, "/../x").is_err());
         assert!(result_key(&original, "a\\b").is_err());
-    }
-
-    #[test]
-    fn styles_expand_in_place() {
-        let styles = BTreeMap::from([("small".to_owned(), "imageMogr2/thumbnail/!50p|imageMogr2/strip".to_owned())]);
-        let pipeline = mogr::parse("style/small|imageInfo").unwrap();
-        let expanded = expand_styles(&pipeline, &styles).unwrap();
-        assert_eq!(expanded.to_string(), "imageMogr2/thumbnail/!50p|imageMogr2/strip|imageInfo");
-        let err = expand_styles(&mogr::parse("style/big").unwrap(), &styles).unwrap_err();
-        assert_eq!(err.errno, Some(-60967));
-        assert_eq!(err.status.as_u16(), 404);
     }
 }

@@ -17,7 +17,6 @@ use mogr::syntax::Stage;
 
 use crate::cos_xml::{self, element_texts};
 use crate::error::ApiError;
-use crate::processing::{has_styles, invalid_style, style_not_found};
 use crate::routing::{App, Req, respond};
 
 /// The most styles a bucket may have (the spec's -60957).
@@ -38,7 +37,7 @@ pub async fn handle(app: &Arc<App>, mut req: Req) -> Result<Response, ApiError> 
             let rule = single(element_texts(body, "AddStyle", "StyleBody")?, "StyleBody")?;
             check_name(&name)?;
             let pipeline = mogr::parse(rule.trim())?;
-            if has_styles(&pipeline) {
+            if mogr::has_styles(&pipeline) {
                 return Err(invalid_style(&name));
             }
             app.update_bucket_config(&bucket, move |config| {
@@ -91,4 +90,14 @@ fn check_name(name: &str) -> Result<(), ApiError> {
     }
     let message = format!("{name:?} is not a style name: 1 to 64 letters, digits, '-', '_' or '.'");
     Err(ApiError::new(StatusCode::BAD_REQUEST, "InvalidParameter", Some(-60998), message))
+}
+/// -60967: the style does not exist.
+fn style_not_found(name: &str) -> ApiError {
+    mogr::Error::new(mogr::ErrorCode::StyleNotFound, format!("the image style {name:?} does not exist")).into()
+}
+
+/// -60998: a style whose rule names a style (styles do not nest).
+fn invalid_style(name: &str) -> ApiError {
+    let message = format!("the image style {name:?} names another style: a style's rule cannot use styles");
+    mogr::Error::new(mogr::ErrorCode::InvalidParameter, message).into()
 }

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use image::{ImageFormat, Luma, RgbaImage};
-use mogr::exec::{Context, Executor, FolderObjects, Settings};
-use mogr::plan::Limits;
+use mogr::Engine;
+use mogr::exec::FolderObjects;
 
 fn corpus() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testimages")
@@ -37,10 +37,9 @@ fn url(key: &str) -> String {
 }
 
 fn run(image: &[u8], rule: &str) -> Result<mogr::Response, mogr::Error> {
-    static EXECUTOR: OnceLock<Executor> = OnceLock::new();
-    let executor = EXECUTOR.get_or_init(|| Executor::new(Settings::default()).unwrap());
-    let (objects, limits) = (FolderObjects::new(bucket()), Limits::default());
-    mogr::process_in(image, rule, executor, Context { objects: &objects, limits: &limits })
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    let engine = ENGINE.get_or_init(|| Engine::builder().objects(FolderObjects::new(bucket())).build().unwrap());
+    engine.process(image, rule)
 }
 
 fn photo() -> Vec<u8> {

@@ -28,8 +28,8 @@ use std::path::PathBuf;
 
 use image::codecs::gif::GifDecoder;
 use image::{AnimationDecoder, ImageFormat, Rgba, RgbaImage};
-use mogr::exec::{Context, Executor, FolderObjects, Settings};
-use mogr::plan::Limits;
+use mogr::Engine;
+use mogr::exec::FolderObjects;
 
 /// Where a reference image came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -330,10 +330,11 @@ const ORIENTED: Tolerance = within(2, 0.45, 1, 0.001);
 /// The rule of the auto-orient cases.
 const ORIENT_RULE: &str = "imageMogr2/auto-orient/thumbnail/120x";
 
-/// One executor for every case (it shares the fonts it loads).
-fn executor() -> &'static Executor {
-    static EXECUTOR: std::sync::OnceLock<Executor> = std::sync::OnceLock::new();
-    EXECUTOR.get_or_init(|| Executor::new(Settings::default()).expect("an executor"))
+/// One engine for every case (it shares the fonts it loads); watermark images are objects of
+/// a bucket: the corpus is one.
+fn engine() -> &'static Engine {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| Engine::builder().objects(FolderObjects::new(corpus())).build().expect("an engine"))
 }
 
 fn corpus() -> PathBuf {
@@ -402,10 +403,7 @@ fn run(case: &Case) -> Result<(RgbaImage, Vec<u8>), String> {
         Output::Png => format!("{}|imageMogr2/format/png", case.rule),
         Output::GifFrames => case.rule.to_string(),
     };
-    // Watermark images are objects of a bucket: the corpus is one.
-    let (objects, limits) = (FolderObjects::new(corpus()), Limits::default());
-    let context = Context { objects: &objects, limits: &limits };
-    let response = mogr::process_in(&input, &rule, executor(), context).map_err(|e| format!("{rule}: {e}"))?;
+    let response = engine().process(&input, &rule).map_err(|e| format!("{rule}: {e}"))?;
     let image = match case.output {
         Output::Png => {
             let image = image::load_from_memory_with_format(&response.body, ImageFormat::Png)

@@ -4,7 +4,7 @@
 //! back unchanged, as the spec says, or, when asked, the saliency fallback crops.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use mogr::exec::{Context, Executor, ScropFallback, Settings};
+use mogr::exec::ScropFallback;
 use mogr::plan::Limits;
 use mogr_face::{Face, FaceDetector, rgba_to_luma};
 
@@ -68,10 +68,8 @@ fn without_a_face_the_input_comes_back() {
 
 #[test]
 fn the_saliency_fallback_crops_when_asked() {
-    let executor = Executor::new(Settings::default().with_scrop_fallback(ScropFallback::Saliency)).unwrap();
-    let limits = Limits::default();
-    let context = Context { objects: &mogr::exec::NoObjects, limits: &limits };
-    let response = mogr::process_in(&no_face_photo(), "imageMogr2/scrop/300x200", &executor, context).unwrap();
+    let engine = mogr::Engine::builder().scrop_fallback(ScropFallback::Saliency).build().unwrap();
+    let response = engine.process(&no_face_photo(), "imageMogr2/scrop/300x200").unwrap();
     assert_eq!((response.width, response.height, response.mime_type), (300, 200, "image/jpeg"));
     let decoded = image::load_from_memory(&response.body).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (300, 200));

@@ -1,5 +1,5 @@
 //! Visible watermarks end to end: `watermark/1` from a bucket folder and `watermark/2` text,
-//! through `mogr::process_in`, on synthetic canvases whose every pixel is known, on real
+//! through `mogr::Engine::process`, on synthetic canvases whose every pixel is known, on real
 //! animations, and against keys that try to leave the bucket.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -9,9 +9,9 @@ use std::sync::OnceLock;
 
 use image::codecs::gif::GifDecoder;
 use image::{AnimationDecoder, ImageFormat, Rgba, RgbaImage};
-use mogr::ErrorCode;
-use mogr::exec::{Context, Executor, FolderObjects, Settings};
+use mogr::exec::FolderObjects;
 use mogr::plan::Limits;
+use mogr::{Engine, ErrorCode};
 
 const RED: Rgba<u8> = Rgba([255, 0, 0, 255]);
 const WHITE: Rgba<u8> = Rgba([255, 255, 255, 255]);
@@ -48,16 +48,15 @@ fn b64(s: &str) -> String {
     mogr::syntax::encode_base64(s.as_bytes())
 }
 
-fn executor() -> &'static Executor {
-    static EXECUTOR: OnceLock<Executor> = OnceLock::new();
-    EXECUTOR.get_or_init(|| Executor::new(Settings::default()).unwrap())
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::builder().objects(FolderObjects::new(bucket())).build().unwrap())
 }
 
 /// Processes the bucket's `input` with `rule`.
 fn process(input: &str, rule: &str) -> Result<mogr::Response, mogr::Error> {
     let image = std::fs::read(bucket().join(input)).unwrap();
-    let (objects, limits) = (FolderObjects::new(bucket()), Limits::default());
-    mogr::process_in(&image, rule, executor(), Context { objects: &objects, limits: &limits })
+    engine().process(&image, rule)
 }
 
 /// The canvas with `mark` (a rule fragment after `watermark/1/image/<logo>`), as pixels.
