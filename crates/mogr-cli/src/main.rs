@@ -4,17 +4,20 @@
 //! rule exits non-zero with `error <CI code> <name>: <message>` on stderr, the message naming
 //! the byte offset and what was expected there. `mogr plan INPUT RULE` prints, from the
 //! headers alone, what processing would produce, as JSON. `mogr process INPUT RULE -o OUTPUT`
-//! (`-o -` for stdout) writes the result; `mogr info INPUT` prints `imageInfo`.
+//! (`-o -` for stdout) writes the result; `mogr info INPUT` prints `imageInfo`. `mogr batch
+//! RULE --out DIR INPUTS...` runs one rule over files and folders.
 //!
 //! Exit status: 0 ok; 1 an image could not be processed (refused, undecodable, over a limit,
-//! an internal error); 2 a usage error (the rule or the
+//! an internal error; for `batch`, any file failed); 2 a usage error (the rule or the
 //! arguments are wrong, clap's own errors included).
 //!
-//! This file owns the command line's shape and help; [`single`] the commands, [`options`] the options they share, [`report`] how errors
+//! This file owns the command line's shape and help; [`single`] the one-image commands,
+//! [`batch`] the many-file one, [`options`] the options they share, [`report`] how errors
 //! are shown.
 
 #![forbid(unsafe_code)]
 
+mod batch;
 mod options;
 mod report;
 mod single;
@@ -28,9 +31,9 @@ use options::{Budget, RunOptions};
 
 /// The top-level help's closing part: exit statuses and the error format.
 const EXIT_STATUS_HELP: &str = "Exit status:
-  0  success
+  0  success (for `batch`: every file done or skipped)
   1  processing error: an image was refused, could not be decoded or went over a limit, the
-     output could not be written, or mogr failed internally
+     output could not be written, or mogr failed internally (for `batch`: any file failed)
   2  usage error: the rule or the arguments are wrong (an invalid rule, an unknown option, an
      input path that cannot be read, an output folder that cannot be created)
 
@@ -136,7 +139,46 @@ INPUT path.")]
         /// The image file.
         input: PathBuf,
     },
+    /// Process many files with one rule: files and folders in, a mirrored folder tree out.
+    #[command(after_help = BATCH_HELP)]
+    Batch(batch::BatchArgs),
 }
+
+/// `mogr batch --help`'s closing part: examples and behaviour.
+const BATCH_HELP: &str = "Examples:
+  mogr batch 'imageMogr2/auto-orient/thumbnail/720x/format/webp' --out thumbs photos/
+  mogr batch 'imageMogr2/thumbnail/!50p' --out half --jobs 4 a.jpg b.png scans/
+  mogr batch 'imageView2/1/w/400/h/600/q/85' --out grid --overwrite photos/
+  mogr batch 'watermark/2/text/5rC05Y2w/fontsize/40/gravity/south/dy/20' --out marked photos/
+  mogr batch 'imageInfo' --out info photos/          (one .json report per image)
+
+Outputs: a file named on the command line keeps its name; a folder's files keep their path
+from the folder's parent: `photos/2024/a.jpg` becomes `DIR/photos/2024/a.webp`. The extension
+follows the output: jpg, png, gif, webp, bmp, avif, heif, heic, svg, or json for reports.
+Inputs of one folder that differ only by extension keep it (`a.jpg.webp`, `a.png.webp`);
+two inputs with the same output path (the same name given twice) fail rather than overwrite.
+
+Safety: existing outputs are kept (the file is skipped) unless --overwrite; an input is never
+written over; each output is written to a hidden temporary file and moved into place. Hidden
+files and folders (`.name`) are not walked, links to folders are not followed, and DIR is not
+walked when it lies inside an input folder.
+
+Per file: `done IN -> OUT (1200x800 webp, 84 KiB)`; `skipped IN: reason` (not an image mogr
+reads, the output exists, a link to a folder); `failed IN: error <CI code> <name>: <message>`.
+On a terminal a progress bar replaces the `done` lines. At the end: `N done, M skipped, K
+failed` and each failure with its reason. All of it goes to stderr.
+
+Parallelism: --jobs files at once (default: one per core). With more than one job each job
+runs with --threads threads (default 1, so jobs x threads stays at the core count); with one
+job, --threads defaults to all cores. The output bytes are the same for any --jobs and
+--threads. Memory: --max-memory is per image, so a batch may use up to jobs x that.
+
+Watermark images: their keys are looked up under --bucket-root, by default under each input
+file's own folder, as `process` does.
+
+Exit status: 0 when every file is done or skipped; 1 when any file failed; 2 when the rule is
+invalid (checked before any file is touched), an input path cannot be read, the inputs hold
+no file, or DIR cannot be created.";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -149,5 +191,6 @@ fn main() -> ExitCode {
             single::process(&input, &rule, &output, &request, &run)
         }
         Command::Info { input } => single::info(&input),
+        Command::Batch(args) => batch::run(&args),
     }
 }

@@ -17,6 +17,7 @@ fn the_top_level_help_documents_the_exit_statuses() {
         "  0  success",
         "  1  processing error",
         "  2  usage error",
+        "batch",
         "error <CI code> <name>: <message>",
     ] {
         assert!(help.contains(needle), "{needle}: {help}");
@@ -25,7 +26,7 @@ fn the_top_level_help_documents_the_exit_statuses() {
 
 #[test]
 fn every_command_has_help_with_examples() {
-    for command in ["parse", "plan", "process", "info"] {
+    for command in ["parse", "plan", "process", "info", "batch"] {
         let run = mogr(&[command, "--help"]);
         assert_eq!(run.status.code(), Some(0), "{command}");
         let help = text(&run.stdout);
@@ -37,7 +38,7 @@ fn every_command_has_help_with_examples() {
 
 #[test]
 fn the_examples_in_the_help_are_valid_rules() {
-    for command in ["parse", "plan", "process"] {
+    for command in ["parse", "plan", "process", "batch"] {
         let help = text(&mogr(&[command, "--help"]).stdout);
         let examples = help.lines().filter(|line| line.starts_with("  mogr "));
         let rules = examples.filter_map(|line| line.split('\'').nth(1)).filter(|rule| !rule.starts_with('{'));
