@@ -158,9 +158,10 @@ follows the output: jpg, png, gif, webp, bmp, avif, heif, heic, svg, or json for
 Inputs of one folder that differ only by extension keep it (`a.jpg.webp`, `a.png.webp`);
 two inputs with the same output path (the same name given twice) fail rather than overwrite.
 
-Safety: existing outputs are kept (the file is skipped) unless --overwrite; an input is never
-written over; each output is written to a hidden temporary file and moved into place. Hidden
-files and folders (`.name`) are not walked, links to folders are not followed, and DIR is not
+Safety: existing outputs are kept (the file is skipped, not even decoded when its plan names
+that output, so a batch run again resumes) unless --overwrite; an input is never written
+over; each output is written to a hidden temporary file and moved into place. Hidden files
+and folders (`.name`) are not walked, links to folders are not followed, and DIR is not
 walked when it lies inside an input folder.
 
 Per file: `done IN -> OUT (1200x800 webp, 84 KiB)`; `skipped IN: reason` (not an image mogr

@@ -331,3 +331,19 @@ fn batch_help_has_examples_and_exit_statuses() {
         assert!(help.contains(needle), "{needle}: {help}");
     }
 }
+
+#[test]
+fn a_rerun_skips_existing_outputs_without_decoding_their_inputs() {
+    let tmp = TempDir::new("rerun");
+    // Its headers plan fine; decoding it fails.
+    let bad = tmp.copy(&corpus("hostile/png/truncated.png"), "in/bad.png");
+    let out = tmp.join("out");
+    let run = batch("imageMogr2/thumbnail/10x", &out, &[&bad], &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    let old = tmp.write("out/bad.png", b"an earlier run's output");
+    let run = batch("imageMogr2/thumbnail/10x", &out, &[&bad], &[]);
+    let stderr = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(stderr.starts_with(&format!("skipped {}: {} exists", bad.display(), old.display())), "{stderr}");
+    assert_eq!(std::fs::read(&old).unwrap(), b"an earlier run's output");
+}

@@ -50,7 +50,12 @@ pub fn targets(entries: &[Entry]) -> Vec<Target> {
 
 /// The extension of a response: its image format's, or `json` for a report.
 pub fn extension(response: &mogr::Response) -> &'static str {
-    match response.format {
+    extension_of(response.format)
+}
+
+/// The extension of an output in `format`, or of a report (`None`): `json`.
+pub fn extension_of(format: Option<mogr::plan::OutputFormat>) -> &'static str {
+    match format {
         None => "json",
         Some(mogr::plan::OutputFormat::Svgc) => "svg",
         Some(format) => format.name(),

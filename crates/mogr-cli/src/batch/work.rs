@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::output::{Target, Writer, Written, extension, with_extension};
+use super::output::{Target, Writer, Written, extension, extension_of, with_extension};
 use super::walk::Entry;
 
 /// What became of one file.
@@ -54,18 +54,26 @@ impl Batch<'_> {
             Target::Stem(stem) => stem,
             Target::Taken(first) => return self.taken_by(*first),
         };
-        let image = match self.read(&entry.path) {
-            Ok(image) => image,
-            Err(outcome) => return outcome,
-        };
+        match self.read(&entry.path) {
+            Ok(image) => self.process(&entry.path, &image, stem, executor),
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// Runs the rule on `image` (the file `path`) and writes the output to `stem` plus its
+    /// extension, unless that output is known to exist already.
+    fn process(&self, path: &Path, image: &[u8], stem: &Path, executor: &mogr::exec::Executor) -> Outcome {
+        if let Some(existing) = self.existing_output(stem, image) {
+            return exists(&existing);
+        }
         let objects = match self.bucket_root {
             Some(root) => mogr::exec::FolderObjects::new(root),
-            None => mogr::exec::FolderObjects::new(crate::single::folder_of(&entry.path)),
+            None => mogr::exec::FolderObjects::new(crate::single::folder_of(path)),
         };
         let context = mogr::exec::Context { objects: &objects, limits: self.limits };
-        match mogr::process_in(&image, self.rule, executor, context) {
+        match mogr::process_in(image, self.rule, executor, context) {
             Ok(response) => self.write(stem, &response),
-            Err(error) if self.is_not_an_image(&error, &image) => not_an_image(),
+            Err(error) if self.is_not_an_image(&error, image) => not_an_image(),
             Err(error) => Outcome::Failed(format!("error {error}")),
         }
     }
@@ -99,6 +107,20 @@ impl Batch<'_> {
             && matches!(mogr::plan::probe(image), Err(mogr::plan::ProbeError::UnsupportedFormat))
     }
 
+    /// Without `--overwrite`: the output already there for this file, when its plan (from the
+    /// headers) names it, so that a batch run again skips done files without decoding them.
+    /// A plan that ignores an error (`ignore-error/1`) may answer the input instead: no guess.
+    fn existing_output(&self, stem: &Path, image: &[u8]) -> Option<PathBuf> {
+        if self.writer.overwrite {
+            return None;
+        }
+        let plan = mogr::plan(image, self.rule, self.limits).ok().filter(|plan| plan.ignored_error.is_none())?;
+        let output = plan.output();
+        let format = if output.report.is_some() { None } else { Some(output.format) };
+        let path = self.out_dir.join(with_extension(stem, extension_of(format)));
+        std::fs::symlink_metadata(&path).is_ok().then_some(path)
+    }
+
     /// Writes the response under the output folder.
     fn write(&self, stem: &Path, response: &mogr::Response) -> Outcome {
         let output = self.out_dir.join(with_extension(stem, extension(response)));
@@ -108,6 +130,11 @@ impl Batch<'_> {
             Err(message) => Outcome::Failed(message),
         }
     }
+}
+
+/// The outcome of a file whose output exists (and no `--overwrite`).
+fn exists(output: &Path) -> Outcome {
+    Outcome::Skipped(format!("{} exists (--overwrite replaces it)", output.display()))
 }
 
 /// How much of a file over the size limit is read to tell whether it is an image.
