@@ -347,3 +347,19 @@ fn a_rerun_skips_existing_outputs_without_decoding_their_inputs() {
     assert!(stderr.starts_with(&format!("skipped {}: {} exists", bad.display(), old.display())), "{stderr}");
     assert_eq!(std::fs::read(&old).unwrap(), b"an earlier run's output");
 }
+
+#[test]
+fn files_over_the_size_limit_are_skipped_if_not_images_and_fail_if_images() {
+    let tmp = TempDir::new("big");
+    let over_limit = 33 << 20; // The input limit is 32 MB.
+    let blob = tmp.write("in/video.bin", b"not an image");
+    std::fs::File::options().write(true).open(&blob).unwrap().set_len(over_limit).unwrap();
+    let png = tmp.copy(&small_png(), "in/padded.png");
+    std::fs::File::options().write(true).open(&png).unwrap().set_len(over_limit).unwrap();
+    let run = batch("imageMogr2/thumbnail/10x", &tmp.join("out"), &[&tmp.join("in")], &["--jobs", "1"]);
+    let stderr = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("failed {}: error -60996 FileTooLarge: ", png.display())), "{stderr}");
+    assert!(stderr.contains(&format!("skipped {}: not an image mogr reads\n", blob.display())), "{stderr}");
+    assert!(!tmp.join("out").join("in").exists());
+}
