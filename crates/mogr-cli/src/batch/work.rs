@@ -73,7 +73,7 @@ impl Batch<'_> {
         let context = mogr::exec::Context { objects: &objects, limits: self.limits };
         match mogr::process_in(image, self.rule, executor, context) {
             Ok(response) => self.write(stem, &response),
-            Err(error) if self.is_not_an_image(&error, image) => not_an_image(),
+            Err(error) if is_not_an_image(&error, image) => not_an_image(),
             Err(error) => Outcome::Failed(format!("error {error}")),
         }
     }
@@ -101,12 +101,6 @@ impl Batch<'_> {
         Ok(image)
     }
 
-    /// Whether `error` only says that `image` is not in a format mogr reads.
-    fn is_not_an_image(&self, error: &mogr::Error, image: &[u8]) -> bool {
-        error.code() == mogr::ErrorCode::UnsupportedFormat
-            && matches!(mogr::plan::probe(image), Err(mogr::plan::ProbeError::UnsupportedFormat))
-    }
-
     /// Without `--overwrite`: the output already there for this file, when its plan (from the
     /// headers) names it, so that a batch run again skips done files without decoding them.
     /// A plan that ignores an error (`ignore-error/1`) may answer the input instead: no guess.
@@ -126,7 +120,7 @@ impl Batch<'_> {
         let output = self.out_dir.join(with_extension(stem, extension(response)));
         match self.writer.write(&output, &response.body) {
             Ok(Written::Written) => Outcome::Done { description: describe(response), output },
-            Ok(Written::Exists) => Outcome::Skipped(format!("{} exists (--overwrite replaces it)", output.display())),
+            Ok(Written::Exists) => exists(&output),
             Err(message) => Outcome::Failed(message),
         }
     }
@@ -139,6 +133,12 @@ fn exists(output: &Path) -> Outcome {
 
 /// How much of a file over the size limit is read to tell whether it is an image.
 const HEAD_BYTES: u64 = 1 << 20;
+
+/// Whether `error` only says that `image` is not in a format mogr reads.
+fn is_not_an_image(error: &mogr::Error, image: &[u8]) -> bool {
+    error.code() == mogr::ErrorCode::UnsupportedFormat
+        && matches!(mogr::plan::probe(image), Err(mogr::plan::ProbeError::UnsupportedFormat))
+}
 
 /// The outcome of a file that is not an image mogr reads.
 fn not_an_image() -> Outcome {
