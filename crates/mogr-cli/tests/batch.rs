@@ -363,3 +363,21 @@ fn files_over_the_size_limit_are_skipped_if_not_images_and_fail_if_images() {
     assert!(stderr.contains(&format!("skipped {}: not an image mogr reads\n", blob.display())), "{stderr}");
     assert!(!tmp.join("out").join("in").exists());
 }
+
+#[test]
+fn compressed_svg_is_svg_and_image_inspect_answers_for_any_file() {
+    let tmp = TempDir::new("svg");
+    let svg = tmp.copy(&corpus("svg/check.svg"), "in/check.svg");
+    let run = batch("imageMogr2/format/svgc", &tmp.join("svgc"), &[&svg], &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    assert_eq!(files_under(&tmp.join("svgc")), ["check.svg"]);
+    assert!(std::fs::read(tmp.join("svgc/check.svg")).unwrap().starts_with(b"<svg"));
+
+    let notes = tmp.write("in/notes.txt", b"plain text");
+    let run = batch("ci-process=ImageInspect", &tmp.join("inspect"), &[&notes, &svg], &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    assert_eq!(files_under(&tmp.join("inspect")), ["check.json", "notes.json"]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.join("inspect/notes.json")).unwrap()).unwrap();
+    assert_eq!((report["picType"].as_str(), report["picSize"].as_u64()), (Some("UNKNOWN"), Some(10)));
+}
