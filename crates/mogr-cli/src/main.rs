@@ -4,16 +4,54 @@
 //! rule exits non-zero with `error <CI code> <name>: <message>` on stderr, the message naming
 //! the byte offset and what was expected there. `mogr plan INPUT RULE` prints, from the
 //! headers alone, what processing would produce, as JSON. `mogr process INPUT RULE -o OUTPUT`
-//! (`-o -` for stdout) writes the result; `mogr info INPUT` prints `imageInfo`.
+//! (`-o -` for stdout) writes the result; `mogr info INPUT` prints `imageInfo`. `mogr batch
+//! RULE --out DIR INPUTS...` runs one rule over files and folders.
+//!
+//! Exit status: 0 ok; 1 an image could not be processed (refused, undecodable, over a limit,
+//! an internal error; for `batch`, any file failed); 2 a usage error (the rule or the
+//! arguments are wrong, clap's own errors included).
+//!
+//! This file owns the command line's shape and help; [`single`] the one-image commands,
+//! [`batch`] the many-file one, [`options`] the options they share, [`report`] how errors
+//! are shown.
 
 #![forbid(unsafe_code)]
 
+mod batch;
+mod options;
+mod report;
+mod single;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use options::{Budget, RunOptions};
+
+/// The top-level help's closing part: exit statuses and the error format.
+const EXIT_STATUS_HELP: &str = "Exit status:
+  0  success (for `batch`: every file done or skipped)
+  1  processing error: an image was refused, could not be decoded or went over a limit, the
+     output could not be written, or mogr failed internally (for `batch`: any file failed)
+  2  usage error: the rule or the arguments are wrong (an invalid rule, an unknown option, an
+     input path that cannot be read, an output folder that cannot be created)
+
+Errors are printed on stderr as `error <CI code> <name>: <message>`; when the rule is at fault
+a caret marks the byte, e.g.
+  error -60998 InvalidParameter: at byte 16: expected blur radius: an integer from 1 to 50, found \"80\"
+    imageMogr2/blur/80x5
+                    ^
+
+`mogr help <COMMAND>` or `mogr <COMMAND> --help` shows each command's options and examples.";
+
 #[derive(Parser)]
-#[command(name = "mogr", version, about = "The Tencent Cloud Infinite image-processing language, as an engine")]
+#[command(
+    name = "mogr",
+    version,
+    about = "The Tencent Cloud Infinite image-processing language, as an engine",
+    after_help = EXIT_STATUS_HELP
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,7 +64,10 @@ enum Command {
   mogr parse 'imageMogr2/thumbnail/!50p|watermark/2/text/5rC05Y2w'
   mogr parse 'imageMogr2/crop/300x400/gravity/center&q-sign-algorithm=sha1'
   mogr parse 'imageView2/1/w/400/h/600/q/85'
-  mogr parse --pic-operations '{\"is_pic_info\":1,\"rules\":[{\"fileid\":\"a.jpg\",\"rule\":\"imageInfo\"}]}'")]
+  mogr parse --pic-operations '{\"is_pic_info\":1,\"rules\":[{\"fileid\":\"a.jpg\",\"rule\":\"imageInfo\"}]}'
+
+Exit status: 0 for a valid rule, 2 for an invalid one (the error names the byte offset and
+what was expected there, with a caret under it).")]
     Parse {
         /// The rule, as it follows `?` in a URL (it may be percent-encoded and carry other
         /// query parameters).
@@ -43,10 +84,13 @@ predicted peak memory in bytes.
 Examples:
   mogr plan photo.jpg 'imageMogr2/thumbnail/720x/quality/80'
   mogr plan anim.gif 'imageMogr2/format/webp/cgif/10'
-  mogr plan photo.jpg 'imageView2/1/w/400/h/600'")]
+  mogr plan photo.jpg 'imageView2/1/w/400/h/600'
+
+Exit status: 0 with the plan; 1 when the image is refused (-447 over a limit, -442 output too
+large, -443 unsupported format, ...); 2 for an invalid rule or an unreadable INPUT path.")]
     Plan {
         /// The image file.
-        input: std::path::PathBuf,
+        input: PathBuf,
         /// The rule, as it follows `?` in a URL.
         rule: String,
         #[command(flatten)]
@@ -63,246 +107,91 @@ Examples:
 
 An image watermark's URL names an object of the input's bucket: the path after the host is a
 key under the input's folder (or under --bucket-root). Nothing is fetched from the network, and
-keys that leave the bucket (`..`, absolute paths, links outside) are refused.")]
+keys that leave the bucket (`..`, absolute paths, links outside) are refused.
+
+Exit status: 0 with the output written; 1 when the image is refused or the output cannot be
+written; 2 for an invalid rule (checked before INPUT is read) or an unreadable INPUT path.")]
     Process {
         /// The image file.
-        input: std::path::PathBuf,
+        input: PathBuf,
         /// The rule, as it follows `?` in a URL.
         rule: String,
         /// Where to write the result; `-` for standard output.
         #[arg(short, long)]
-        output: std::path::PathBuf,
+        output: PathBuf,
         /// The folder that holds the input's bucket, where watermark image keys are found
         /// (default: the input's folder).
         #[arg(long, value_name = "DIR")]
-        bucket_root: Option<std::path::PathBuf>,
+        bucket_root: Option<PathBuf>,
         #[command(flatten)]
         budget: Budget,
         #[command(flatten)]
         run: RunOptions,
     },
     /// Print an image's basic information (the same as `process INPUT imageInfo -o -`).
+    #[command(after_help = "Example:
+  mogr info photo.jpg
+  {\"format\":\"jpg\",\"width\":\"1200\",\"height\":\"1800\",\"size\":\"352727\",\"md5\":\"f687c231dab880c9fe98e2b1e06dce61\",\"frame_count\":\"1\"}
+
+Exit status: 0 with the JSON; 1 when the file is not an image mogr reads; 2 for an unreadable
+INPUT path.")]
     Info {
         /// The image file.
-        input: std::path::PathBuf,
+        input: PathBuf,
     },
+    /// Process many files with one rule: files and folders in, a mirrored folder tree out.
+    #[command(after_help = BATCH_HELP)]
+    Batch(batch::BatchArgs),
 }
 
-/// The memory budget of a request.
-#[derive(clap::Args)]
-struct Budget {
-    /// The most memory a request may be predicted to need, in MiB (default 4096); a rule that
-    /// needs more is refused (-447) before anything is decoded. 0 lifts the budget.
-    #[arg(long, value_name = "MIB")]
-    max_memory: Option<u64>,
-}
+/// `mogr batch --help`'s closing part: examples and behaviour.
+const BATCH_HELP: &str = "Examples:
+  mogr batch 'imageMogr2/auto-orient/thumbnail/720x/format/webp' --out thumbs photos/
+  mogr batch 'imageMogr2/thumbnail/!50p' --out half --jobs 4 a.jpg b.png scans/
+  mogr batch 'imageView2/1/w/400/h/600/q/85' --out grid --overwrite photos/
+  mogr batch 'watermark/2/text/5rC05Y2w/fontsize/40/gravity/south/dy/20' --out marked photos/
+  mogr batch 'imageInfo' --out info photos/          (one .json report per image)
 
-impl Budget {
-    /// The spec's limits with this budget.
-    fn limits(&self) -> mogr::plan::Limits {
-        let max_peak_bytes = match self.max_memory {
-            None => mogr::plan::Limits::DEFAULT.max_peak_bytes,
-            Some(0) => None,
-            Some(mib) => Some(mib.saturating_mul(1 << 20)),
-        };
-        mogr::plan::Limits { max_peak_bytes, ..mogr::plan::Limits::DEFAULT }
-    }
-}
+Outputs: a file named on the command line keeps its name; a folder's files keep their path
+from the folder's parent: `photos/2024/a.jpg` becomes `DIR/photos/2024/a.webp`. The extension
+follows the output: jpg, png, gif, webp, bmp, avif, heif, heic, svg, or json for reports.
+Inputs of one folder that differ only by extension keep it (`a.jpg.webp`, `a.png.webp`);
+two inputs with the same output path (the same name given twice) fail rather than overwrite.
 
-/// How processing runs; the output's size and format do not depend on these.
-#[derive(clap::Args)]
-struct RunOptions {
-    /// Worker threads (default: one per core). The output bytes are the same for any count.
-    #[arg(long, value_name = "N")]
-    threads: Option<std::num::NonZeroUsize>,
-    /// JPEG compression: `fast` (libjpeg-turbo) or `compact` (trellis quantisation: smaller
-    /// files at the same quality, slower; CI's "Guetzli" setting).
-    #[arg(long, value_name = "MODE", default_value = "fast", value_parser = jpeg_mode)]
-    jpeg: mogr::exec::JpegMode,
-    /// When `scrop` finds no face: `input` (answer with the input unchanged, as CI does) or
-    /// `saliency` (crop the window with the most detail instead).
-    #[arg(long, value_name = "WHAT", default_value = "input", value_parser = scrop_fallback)]
-    scrop_fallback: mogr::exec::ScropFallback,
-    /// The secret key blind watermarks (`watermark/3`, `watermark/4`) are added and extracted
-    /// with: a mark reads back only with its key (default: mogr's public key).
-    #[arg(long, value_name = "KEY")]
-    blind_watermark_key: Option<String>,
-}
+Safety: existing outputs are kept (the file is skipped, not even decoded when its plan names
+that output, so a batch run again resumes) unless --overwrite; an input is never written
+over; each output is written to a hidden temporary file and moved into place. Hidden files
+and folders (`.name`) are not walked, links to folders are not followed, and DIR is not
+walked when it lies inside an input folder.
 
-/// Parses a `--scrop-fallback` value.
-fn scrop_fallback(name: &str) -> Result<mogr::exec::ScropFallback, String> {
-    match name {
-        "input" => Ok(mogr::exec::ScropFallback::Input),
-        "saliency" => Ok(mogr::exec::ScropFallback::Saliency),
-        _ => Err(format!("`{name}`: expected `input` or `saliency`")),
-    }
-}
+Per file: `done IN -> OUT (1200x800 webp, 84 KiB)`; `skipped IN: reason` (not an image mogr
+reads, the output exists, a link to a folder); `failed IN: error <CI code> <name>: <message>`.
+On a terminal a progress bar replaces the `done` lines. At the end: `N done, M skipped, K
+failed` and each failure with its reason. All of it goes to stderr.
 
-/// Parses a `--jpeg` value.
-fn jpeg_mode(name: &str) -> Result<mogr::exec::JpegMode, String> {
-    mogr::exec::JpegMode::from_name(name).ok_or_else(|| format!("`{name}`: expected `fast` or `compact`"))
-}
+Parallelism: --jobs files at once (default: one per core). With more than one job each job
+runs with --threads threads (default 1, so jobs x threads stays at the core count); with one
+job, --threads defaults to all cores. The output bytes are the same for any --jobs and
+--threads. Memory: --max-memory is per image, so a batch may use up to jobs x that.
 
-impl RunOptions {
-    /// The executor these options describe.
-    fn executor(&self) -> Result<mogr::exec::Executor, mogr::Error> {
-        let settings = mogr::exec::Settings::default()
-            .with_threads(self.threads)
-            .with_jpeg(self.jpeg)
-            .with_scrop_fallback(self.scrop_fallback);
-        let executor = mogr::exec::Executor::new(settings)?;
-        Ok(match &self.blind_watermark_key {
-            Some(key) if !key.is_empty() => executor.with_blind_key(key.as_bytes()),
-            _ => executor,
-        })
-    }
-}
+Watermark images: their keys are looked up under --bucket-root, by default under each input
+file's own folder, as `process` does.
+
+Exit status: 0 when every file is done or skipped; 1 when any file failed; 2 when the rule is
+invalid (checked before any file is touched), an input path cannot be read, the inputs hold
+no file, or DIR cannot be created.";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Parse { rule, pic_operations } => parse(&rule, pic_operations),
-        Command::Plan { input, rule, budget } => plan(&input, &rule, &budget.limits()),
+        Command::Parse { rule, pic_operations } => single::parse(&rule, pic_operations),
+        Command::Plan { input, rule, budget } => single::plan(&input, &rule, &budget.limits()),
         Command::Process { input, rule, output, bucket_root, budget, run } => {
-            let request = Request { bucket: bucket_root.unwrap_or_else(|| folder_of(&input)), limits: budget.limits() };
-            process(&input, &rule, &output, &request, &run)
+            let bucket = bucket_root.unwrap_or_else(|| single::folder_of(&input));
+            let request = single::Request { bucket, limits: budget.limits() };
+            single::process(&input, &rule, &output, &request, &run)
         }
-        Command::Info { input } => {
-            let run = RunOptions {
-                threads: None,
-                jpeg: mogr::exec::JpegMode::Fast,
-                scrop_fallback: mogr::exec::ScropFallback::Input,
-                blind_watermark_key: None,
-            };
-            let request = Request { bucket: folder_of(&input), limits: mogr::plan::Limits::DEFAULT };
-            process(&input, "imageInfo", std::path::Path::new("-"), &request, &run)
-        }
+        Command::Info { input } => single::info(&input),
+        Command::Batch(args) => batch::run(&args),
     }
-}
-
-/// The folder a file is in (`.` for a bare file name).
-fn folder_of(file: &std::path::Path) -> std::path::PathBuf {
-    match file.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    }
-}
-
-/// What one request may draw on: the bucket folder of watermark images, and its limits.
-struct Request {
-    bucket: std::path::PathBuf,
-    limits: mogr::plan::Limits,
-}
-
-fn process(
-    input: &std::path::Path,
-    rule: &str,
-    output: &std::path::Path,
-    request: &Request,
-    run: &RunOptions,
-) -> ExitCode {
-    let Some(image) = read_input(input) else {
-        return ExitCode::FAILURE;
-    };
-    let executor = match run.executor() {
-        Ok(executor) => executor,
-        Err(error) => return fail(&error, rule),
-    };
-    let objects = mogr::exec::FolderObjects::new(&request.bucket);
-    let context = mogr::exec::Context { objects: &objects, limits: &request.limits };
-    let response = match mogr::process_in(&image, rule, &executor, context) {
-        Ok(response) => response,
-        Err(error) => return fail(&error, rule),
-    };
-    let written = if output == std::path::Path::new("-") {
-        std::io::Write::write_all(&mut std::io::stdout().lock(), &response.body)
-    } else {
-        std::fs::write(output, &response.body)
-    };
-    match written {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: cannot write {}: {e}", output.display());
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// The input file's bytes, or `None` after saying why not.
-fn read_input(input: &std::path::Path) -> Option<Vec<u8>> {
-    match std::fs::read(input) {
-        Ok(image) => Some(image),
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", input.display());
-            None
-        }
-    }
-}
-
-fn plan(input: &std::path::Path, rule: &str, limits: &mogr::plan::Limits) -> ExitCode {
-    let Some(image) = read_input(input) else {
-        return ExitCode::FAILURE;
-    };
-    match mogr::plan(&image, rule, limits) {
-        Ok(plan) => {
-            println!("{}", plan_json(&plan));
-            ExitCode::SUCCESS
-        }
-        Err(error) => fail(&error, rule),
-    }
-}
-
-/// The plan as JSON, the output's shape first.
-fn plan_json(plan: &mogr::plan::Plan) -> serde_json::Value {
-    let output = plan.output();
-    serde_json::json!({
-        "width": output.width,
-        "height": output.height,
-        "format": output.format,
-        "frames": output.frames,
-        "quality": output.quality,
-        "lossless": output.lossless,
-        "report": output.report,
-        "shrink_on_load": plan.input.shrink_on_load,
-        "peak_bytes": plan.peak_bytes,
-        "ignored_error": plan.ignored_error.as_ref().map(ToString::to_string),
-        "input": plan.input,
-        "stages": plan.stages,
-    })
-}
-
-fn parse(rule: &str, pic_operations: bool) -> ExitCode {
-    let canonical = if pic_operations {
-        mogr::parse_pic_operations(rule).map(|p| p.to_string())
-    } else {
-        mogr::parse(rule).map(|p| p.to_string())
-    };
-    match canonical {
-        Ok(canonical) => {
-            println!("{canonical}");
-            ExitCode::SUCCESS
-        }
-        Err(error) => fail(&error, rule),
-    }
-}
-
-/// Reports an error on stderr (with a caret under the rule when it is at fault).
-fn fail(error: &mogr::Error, rule: &str) -> ExitCode {
-    eprintln!("error {error}");
-    if let Some(offset) = error.rule_offset() {
-        eprint!("{}", caret(rule, offset));
-    }
-    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(1))
-}
-
-/// The longest rule shown with a caret under the error.
-const MAX_CARET_LINE_CHARS: usize = 120;
-
-/// The rule with a `^` under the byte at `offset`, when the rule fits on one line.
-fn caret(rule: &str, offset: usize) -> String {
-    if rule.chars().count() > MAX_CARET_LINE_CHARS || rule.contains(['\n', '\r']) {
-        return String::new();
-    }
-    let column = rule.get(..offset).map_or(0, |before| before.chars().count());
-    format!("  {rule}\n  {}^\n", " ".repeat(column))
 }

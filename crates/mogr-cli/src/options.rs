@@ -1,0 +1,91 @@
+//! The options the image commands share: the memory budget (`--max-memory`) and how
+//! processing runs (`--threads`, `--jpeg`, `--scrop-fallback`, `--blind-watermark-key`).
+
+use std::num::NonZeroUsize;
+
+/// The memory budget of a request.
+#[derive(clap::Args)]
+pub struct Budget {
+    /// The most memory a request may be predicted to need, in MiB (default 4096); a rule that
+    /// needs more is refused (-447) before anything is decoded. 0 lifts the budget.
+    #[arg(long, value_name = "MIB")]
+    max_memory: Option<u64>,
+}
+
+impl Budget {
+    /// The spec's limits with this budget.
+    pub fn limits(&self) -> mogr::plan::Limits {
+        let max_peak_bytes = match self.max_memory {
+            None => mogr::plan::Limits::DEFAULT.max_peak_bytes,
+            Some(0) => None,
+            Some(mib) => Some(mib.saturating_mul(1 << 20)),
+        };
+        mogr::plan::Limits { max_peak_bytes, ..mogr::plan::Limits::DEFAULT }
+    }
+}
+
+/// How processing runs; the output's size and format do not depend on these.
+#[derive(clap::Args)]
+pub struct RunOptions {
+    /// Worker threads (default: one per core). The output bytes are the same for any count.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+    /// JPEG compression: `fast` (libjpeg-turbo) or `compact` (trellis quantisation: smaller
+    /// files at the same quality, slower; CI's "Guetzli" setting).
+    #[arg(long, value_name = "MODE", default_value = "fast", value_parser = jpeg_mode)]
+    jpeg: mogr::exec::JpegMode,
+    /// When `scrop` finds no face: `input` (answer with the input unchanged, as CI does) or
+    /// `saliency` (crop the window with the most detail instead).
+    #[arg(long, value_name = "WHAT", default_value = "input", value_parser = scrop_fallback)]
+    scrop_fallback: mogr::exec::ScropFallback,
+    /// The secret key blind watermarks (`watermark/3`, `watermark/4`) are added and extracted
+    /// with: a mark reads back only with its key (default: mogr's public key).
+    #[arg(long, value_name = "KEY")]
+    blind_watermark_key: Option<String>,
+}
+
+impl Default for RunOptions {
+    /// All threads, fast JPEG, the input when `scrop` finds no face, the public blind key.
+    fn default() -> Self {
+        RunOptions {
+            threads: None,
+            jpeg: mogr::exec::JpegMode::Fast,
+            scrop_fallback: mogr::exec::ScropFallback::Input,
+            blind_watermark_key: None,
+        }
+    }
+}
+
+/// Parses a `--scrop-fallback` value.
+fn scrop_fallback(name: &str) -> Result<mogr::exec::ScropFallback, String> {
+    match name {
+        "input" => Ok(mogr::exec::ScropFallback::Input),
+        "saliency" => Ok(mogr::exec::ScropFallback::Saliency),
+        _ => Err(format!("`{name}`: expected `input` or `saliency`")),
+    }
+}
+
+/// Parses a `--jpeg` value.
+fn jpeg_mode(name: &str) -> Result<mogr::exec::JpegMode, String> {
+    mogr::exec::JpegMode::from_name(name).ok_or_else(|| format!("`{name}`: expected `fast` or `compact`"))
+}
+
+impl RunOptions {
+    /// The executor these options describe.
+    pub fn executor(&self) -> Result<mogr::exec::Executor, mogr::Error> {
+        self.executor_with_threads(self.threads)
+    }
+
+    /// The executor these options describe, with `threads` worker threads instead.
+    pub fn executor_with_threads(&self, threads: Option<NonZeroUsize>) -> Result<mogr::exec::Executor, mogr::Error> {
+        let settings = mogr::exec::Settings::default()
+            .with_threads(threads)
+            .with_jpeg(self.jpeg)
+            .with_scrop_fallback(self.scrop_fallback);
+        let executor = mogr::exec::Executor::new(settings)?;
+        Ok(match &self.blind_watermark_key {
+            Some(key) if !key.is_empty() => executor.with_blind_key(key.as_bytes()),
+            _ => executor,
+        })
+    }
+}

@@ -1,0 +1,125 @@
+//! The commands on one rule or one image: `parse`, `plan`, `process` and `info`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::options::RunOptions;
+use crate::report::{fail, usage_error};
+
+/// `mogr parse`: the canonical form of a rule (or a `Pic-Operations` header).
+pub fn parse(rule: &str, pic_operations: bool) -> ExitCode {
+    let canonical = if pic_operations {
+        mogr::parse_pic_operations(rule).map(|p| p.to_string())
+    } else {
+        mogr::parse(rule).map(|p| p.to_string())
+    };
+    match canonical {
+        Ok(canonical) => {
+            println!("{canonical}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(&error, rule),
+    }
+}
+
+/// `mogr plan`: what the rule would produce from this image, as JSON.
+pub fn plan(input: &Path, rule: &str, limits: &mogr::plan::Limits) -> ExitCode {
+    if let Err(error) = mogr::parse(rule) {
+        return fail(&error, rule);
+    }
+    let image = match read_input(input) {
+        Ok(image) => image,
+        Err(code) => return code,
+    };
+    match mogr::plan(&image, rule, limits) {
+        Ok(plan) => {
+            println!("{}", plan_json(&plan));
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(&error, rule),
+    }
+}
+
+/// The plan as JSON, the output's shape first.
+fn plan_json(plan: &mogr::plan::Plan) -> serde_json::Value {
+    let output = plan.output();
+    serde_json::json!({
+        "width": output.width,
+        "height": output.height,
+        "format": output.format,
+        "frames": output.frames,
+        "quality": output.quality,
+        "lossless": output.lossless,
+        "report": output.report,
+        "shrink_on_load": plan.input.shrink_on_load,
+        "peak_bytes": plan.peak_bytes,
+        "ignored_error": plan.ignored_error.as_ref().map(ToString::to_string),
+        "input": plan.input,
+        "stages": plan.stages,
+    })
+}
+
+/// What one request may draw on: the bucket folder of watermark images, and its limits.
+pub struct Request {
+    /// The folder of the input's bucket.
+    pub bucket: PathBuf,
+    /// The spec's limits and the memory budget.
+    pub limits: mogr::plan::Limits,
+}
+
+/// `mogr process`: the response body, written to `output` (`-`: standard output).
+pub fn process(input: &Path, rule: &str, output: &Path, request: &Request, run: &RunOptions) -> ExitCode {
+    if let Err(error) = mogr::parse(rule) {
+        return fail(&error, rule);
+    }
+    let image = match read_input(input) {
+        Ok(image) => image,
+        Err(code) => return code,
+    };
+    let executor = match run.executor() {
+        Ok(executor) => executor,
+        Err(error) => return fail(&error, rule),
+    };
+    let objects = mogr::exec::FolderObjects::new(&request.bucket);
+    let context = mogr::exec::Context { objects: &objects, limits: &request.limits };
+    match mogr::process_in(&image, rule, &executor, context) {
+        Ok(response) => write_output(output, &response.body),
+        Err(error) => fail(&error, rule),
+    }
+}
+
+/// `mogr info`: `imageInfo` of the input, on standard output.
+pub fn info(input: &Path) -> ExitCode {
+    let request = Request { bucket: folder_of(input), limits: mogr::plan::Limits::DEFAULT };
+    process(input, "imageInfo", Path::new("-"), &request, &RunOptions::default())
+}
+
+/// Writes `body` to `output`, or to standard output for `-`.
+fn write_output(output: &Path, body: &[u8]) -> ExitCode {
+    let written = if output == Path::new("-") {
+        std::io::Write::write_all(&mut std::io::stdout().lock(), body)
+    } else {
+        std::fs::write(output, body)
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e} (check that its folder exists and is writable)", output.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The input file's bytes; when it cannot be read, the exit status (2: the path is wrong)
+/// after saying why.
+fn read_input(input: &Path) -> Result<Vec<u8>, ExitCode> {
+    std::fs::read(input).map_err(|e| usage_error(&format!("cannot read {}: {e}", input.display())))
+}
+
+/// The folder a file is in (`.` for a bare file name).
+pub fn folder_of(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
