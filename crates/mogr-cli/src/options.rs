@@ -71,21 +71,25 @@ fn jpeg_mode(name: &str) -> Result<mogr::exec::JpegMode, String> {
 }
 
 impl RunOptions {
-    /// The executor these options describe.
-    pub fn executor(&self) -> Result<mogr::exec::Executor, mogr::Error> {
-        self.executor_with_threads(self.threads)
+    /// The engine these options describe, holding requests to `limits`.
+    pub fn engine(&self, limits: mogr::plan::Limits) -> Result<mogr::Engine, mogr::Error> {
+        self.engine_with_threads(limits, self.threads)
     }
 
-    /// The executor these options describe, with `threads` worker threads instead.
-    pub fn executor_with_threads(&self, threads: Option<NonZeroUsize>) -> Result<mogr::exec::Executor, mogr::Error> {
-        let settings = mogr::exec::Settings::default()
-            .with_threads(threads)
-            .with_jpeg(self.jpeg)
-            .with_scrop_fallback(self.scrop_fallback);
-        let executor = mogr::exec::Executor::new(settings)?;
-        Ok(match &self.blind_watermark_key {
-            Some(key) if !key.is_empty() => executor.with_blind_key(key.as_bytes()),
-            _ => executor,
-        })
+    /// The engine these options describe, with `threads` worker threads instead.
+    pub fn engine_with_threads(
+        &self,
+        limits: mogr::plan::Limits,
+        threads: Option<NonZeroUsize>,
+    ) -> Result<mogr::Engine, mogr::Error> {
+        let mut engine = mogr::Engine::builder()
+            .limits(limits)
+            .threads(threads.map_or(0, NonZeroUsize::get))
+            .jpeg_mode(self.jpeg)
+            .scrop_fallback(self.scrop_fallback);
+        if let Some(key) = self.blind_watermark_key.as_ref().filter(|key| !key.is_empty()) {
+            engine = engine.blind_watermark_key(key.as_bytes());
+        }
+        engine.build()
     }
 }

@@ -76,13 +76,12 @@ pub fn process(input: &Path, rule: &str, output: &Path, request: &Request, run: 
         Ok(image) => image,
         Err(code) => return code,
     };
-    let executor = match run.executor() {
-        Ok(executor) => executor,
+    let engine = match run.engine(request.limits) {
+        Ok(engine) => engine,
         Err(error) => return fail(&error, rule),
     };
     let objects = mogr::exec::FolderObjects::new(&request.bucket);
-    let context = mogr::exec::Context { objects: &objects, limits: &request.limits };
-    match mogr::process_in(&image, rule, &executor, context) {
+    match engine.process_in(&image, rule, mogr::Bucket::new(&objects)) {
         Ok(response) => write_output(output, &response.body),
         Err(error) => fail(&error, rule),
     }

@@ -83,7 +83,7 @@ pub use mogr_exec as exec;
 pub use mogr_plan as plan;
 pub use mogr_syntax as syntax;
 pub use mogr_syntax::{PicOperations, Pipeline};
-pub use response::Response;
+pub use response::{Response, file_extension};
 pub use styles::{NoStyles, Styles, expand_styles, has_styles};
 
 /// Processes `image` with `rule` with default settings and `limits`: a one-off call. A
@@ -98,32 +98,6 @@ pub use styles::{NoStyles, Styles, expand_styles, has_styles};
 pub fn process(image: &[u8], rule: &str, limits: &plan::Limits) -> Result<Response, Error> {
     let pipeline = parse(rule)?;
     engine::run(image, &pipeline, limits, |plan, probe| exec::execute(plan, image, probe))
-}
-
-/// [`process`] on an [`exec::Executor`]: its threads, its JPEG mode. Superseded by
-/// [`Engine::process`]; kept while callers move over.
-#[doc(hidden)]
-pub fn process_with(
-    image: &[u8],
-    rule: &str,
-    limits: &plan::Limits,
-    executor: &exec::Executor,
-) -> Result<Response, Error> {
-    let pipeline = parse(rule)?;
-    engine::run(image, &pipeline, limits, |plan, probe| executor.execute(plan, image, probe))
-}
-
-/// [`process_with`] drawing watermark images from `context`'s bucket. Superseded by
-/// [`Engine::process_in`]; kept while callers move over.
-#[doc(hidden)]
-pub fn process_in(
-    image: &[u8],
-    rule: &str,
-    executor: &exec::Executor,
-    context: exec::Context<'_>,
-) -> Result<Response, Error> {
-    let pipeline = parse(rule)?;
-    engine::run(image, &pipeline, context.limits, |plan, probe| executor.execute_in(plan, image, probe, context))
 }
 
 /// Parses a rule, probes `image` and plans the one for the other, all from headers alone

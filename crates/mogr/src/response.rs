@@ -3,6 +3,23 @@
 
 use crate::{exec, plan};
 
+/// The file extension, without the dot, of an output in `format`, or of a report (`None`):
+/// what [`Response::extension`] answers, for callers that know the format from a plan.
+///
+/// ```
+/// use mogr::plan::OutputFormat;
+/// assert_eq!(mogr::file_extension(Some(OutputFormat::Jpeg)), "jpg");
+/// assert_eq!(mogr::file_extension(Some(OutputFormat::Svgc)), "svg");
+/// assert_eq!(mogr::file_extension(None), "json");
+/// ```
+pub fn file_extension(format: Option<plan::OutputFormat>) -> &'static str {
+    match format {
+        Some(plan::OutputFormat::Svgc) => "svg",
+        Some(format) => format.name(),
+        None => "json",
+    }
+}
+
 /// What processing answers: the body and what it is.
 ///
 /// ```
@@ -52,11 +69,7 @@ impl Response {
     /// The file extension for the body, without the dot: `jpg`, `png`, `gif`, `webp`, `bmp`,
     /// `avif`, `heif`, `heic`, `svg` (for `svgc`), or `json` for a report.
     pub fn extension(&self) -> &'static str {
-        match self.format {
-            Some(plan::OutputFormat::Svgc) => "svg",
-            Some(format) => format.name(),
-            None => "json",
-        }
+        file_extension(self.format)
     }
 
     /// The response of `output`, which ran `planned`.

@@ -5,7 +5,7 @@
 //! ([`work`]) and the user sees each outcome and a summary ([`progress`]).
 //!
 //! Threads: with one job, an image is processed with `--threads` threads (default: one per
-//! core). With more jobs, each job has its own executor of `--threads` threads, default 1,
+//! core). With more jobs, each job has its own engine of `--threads` threads, default 1,
 //! so the default `--jobs` (one per core) keeps every core busy without oversubscribing.
 //! Memory: `--max-memory` is per image; a batch may need up to jobs x that.
 
@@ -73,14 +73,15 @@ pub fn run(args: &BatchArgs) -> ExitCode {
         return usage_error(&format!("cannot create the output folder {}: {e}", args.out.display()));
     }
     let jobs = job_count(args.jobs, entries.len());
-    let executors = match executors(&args.run, jobs) {
-        Ok(executors) => executors,
+    let limits = args.budget.limits();
+    let engines = match engines(&args.run, limits, jobs) {
+        Ok(engines) => engines,
         Err(error) => return fail(&error, &args.rule),
     };
     let writer = Writer { overwrite: args.overwrite, inputs: canonical_paths(&entries) };
-    let limits = args.budget.limits();
     let batch = Batch {
         rule: &args.rule,
+        pipeline: &pipeline,
         inspects_any_file: matches!(pipeline.stages.as_slice(), [mogr::syntax::Stage::ImageInspect]),
         limits: &limits,
         bucket_root: args.bucket_root.as_deref(),
@@ -88,7 +89,7 @@ pub fn run(args: &BatchArgs) -> ExitCode {
         writer: &writer,
         entries: &entries,
     };
-    let any_failed = process_all(&batch, &output::targets(&entries), executors, args.quiet);
+    let any_failed = process_all(&batch, &output::targets(&entries), engines, args.quiet);
     if any_failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
@@ -104,11 +105,11 @@ fn job_count(jobs: Option<NonZeroUsize>, files: usize) -> usize {
     jobs.min(files).max(1)
 }
 
-/// One executor per job: `--threads` threads each, default all cores for a single job and
-/// one thread per job otherwise.
-fn executors(run: &RunOptions, jobs: usize) -> Result<Vec<mogr::exec::Executor>, mogr::Error> {
+/// One engine per job (an engine's own pool runs one image at a time): `--threads` threads
+/// each, default all cores for a single job and one thread per job otherwise.
+fn engines(run: &RunOptions, limits: mogr::plan::Limits, jobs: usize) -> Result<Vec<mogr::Engine>, mogr::Error> {
     let threads = if jobs > 1 { run.threads.or(Some(NonZeroUsize::MIN)) } else { run.threads };
-    (0..jobs).map(|_| run.executor_with_threads(threads)).collect()
+    (0..jobs).map(|_| run.engine_with_threads(limits, threads)).collect()
 }
 
 /// The canonical paths of the entries (the files never written over).
@@ -124,16 +125,16 @@ enum Event {
     Finished(usize, Outcome),
 }
 
-/// Processes every entry, one worker per executor, reporting as they go; answers whether
-/// any failed.
-fn process_all(batch: &Batch<'_>, targets: &[Target], executors: Vec<mogr::exec::Executor>, quiet: bool) -> bool {
+/// Processes every entry, one worker per engine, reporting as they go; answers whether any
+/// failed.
+fn process_all(batch: &Batch<'_>, targets: &[Target], engines: Vec<mogr::Engine>, quiet: bool) -> bool {
     let mut reporter = Reporter::new(batch.entries.len(), quiet);
     let next = AtomicUsize::new(0);
     let (events, received) = mpsc::channel();
     std::thread::scope(|scope| {
-        for executor in executors {
+        for engine in engines {
             let (events, next) = (events.clone(), &next);
-            scope.spawn(move || work_through(batch, targets, &executor, next, &events));
+            scope.spawn(move || work_through(batch, targets, &engine, next, &events));
         }
         drop(events);
         for event in received {
@@ -150,7 +151,7 @@ fn process_all(batch: &Batch<'_>, targets: &[Target], executors: Vec<mogr::exec:
 fn work_through(
     batch: &Batch<'_>,
     targets: &[Target],
-    executor: &mogr::exec::Executor,
+    engine: &mogr::Engine,
     next: &AtomicUsize,
     events: &mpsc::Sender<Event>,
 ) {
@@ -160,7 +161,7 @@ fn work_through(
             return;
         };
         let _ = events.send(Event::Started(index));
-        let outcome = batch.run(index, target, executor);
+        let outcome = batch.run(index, target, engine);
         let _ = events.send(Event::Finished(index, outcome));
     }
 }

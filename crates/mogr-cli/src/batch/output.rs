@@ -48,20 +48,6 @@ pub fn targets(entries: &[Entry]) -> Vec<Target> {
     targets
 }
 
-/// The extension of a response: its image format's, or `json` for a report.
-pub fn extension(response: &mogr::Response) -> &'static str {
-    extension_of(response.format)
-}
-
-/// The extension of an output in `format`, or of a report (`None`): `json`.
-pub fn extension_of(format: Option<mogr::plan::OutputFormat>) -> &'static str {
-    match format {
-        None => "json",
-        Some(mogr::plan::OutputFormat::Svgc) => "svg",
-        Some(format) => format.name(),
-    }
-}
-
 /// `stem` with `.extension` added (`photos/a` and `webp`: `photos/a.webp`).
 pub fn with_extension(stem: &Path, extension: &str) -> PathBuf {
     let mut name = OsString::from(stem.as_os_str());

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::output::{Target, Writer, Written, extension, extension_of, with_extension};
+use super::output::{Target, Writer, Written, with_extension};
 use super::walk::Entry;
 
 /// What became of one file.
@@ -27,6 +27,8 @@ pub enum Outcome {
 pub struct Batch<'a> {
     /// The rule.
     pub rule: &'a str,
+    /// The rule, parsed.
+    pub pipeline: &'a mogr::Pipeline,
     /// Whether the rule is only `ci-process=ImageInspect`, which answers for any file.
     pub inspects_any_file: bool,
     /// The spec's limits and the memory budget, per file.
@@ -42,8 +44,8 @@ pub struct Batch<'a> {
 }
 
 impl Batch<'_> {
-    /// Processes the entry at `index`, whose output goes to `target`, with `executor`.
-    pub fn run(&self, index: usize, target: &Target, executor: &mogr::exec::Executor) -> Outcome {
+    /// Processes the entry at `index`, whose output goes to `target`, on `engine`.
+    pub fn run(&self, index: usize, target: &Target, engine: &mogr::Engine) -> Outcome {
         let Some(entry) = self.entries.get(index) else {
             return Outcome::Failed(format!("internal error: no file {index}"));
         };
@@ -55,14 +57,14 @@ impl Batch<'_> {
             Target::Taken(first) => return self.taken_by(*first),
         };
         match self.read(&entry.path) {
-            Ok(image) => self.process(&entry.path, &image, stem, executor),
+            Ok(image) => self.process(&entry.path, &image, stem, engine),
             Err(outcome) => outcome,
         }
     }
 
     /// Runs the rule on `image` (the file `path`) and writes the output to `stem` plus its
     /// extension, unless that output is known to exist already.
-    fn process(&self, path: &Path, image: &[u8], stem: &Path, executor: &mogr::exec::Executor) -> Outcome {
+    fn process(&self, path: &Path, image: &[u8], stem: &Path, engine: &mogr::Engine) -> Outcome {
         if let Some(existing) = self.existing_output(stem, image) {
             return exists(&existing);
         }
@@ -70,8 +72,7 @@ impl Batch<'_> {
             Some(root) => mogr::exec::FolderObjects::new(root),
             None => mogr::exec::FolderObjects::new(crate::single::folder_of(path)),
         };
-        let context = mogr::exec::Context { objects: &objects, limits: self.limits };
-        match mogr::process_in(image, self.rule, executor, context) {
+        match engine.process_pipeline(image, self.pipeline, mogr::Bucket::new(&objects)) {
             Ok(response) => self.write(stem, &response),
             Err(error) if is_not_an_image(&error, image) => not_an_image(),
             Err(error) => Outcome::Failed(format!("error {error}")),
@@ -111,13 +112,13 @@ impl Batch<'_> {
         let plan = mogr::plan(image, self.rule, self.limits).ok().filter(|plan| plan.ignored_error.is_none())?;
         let output = plan.output();
         let format = if output.report.is_some() { None } else { Some(output.format) };
-        let path = self.out_dir.join(with_extension(stem, extension_of(format)));
+        let path = self.out_dir.join(with_extension(stem, mogr::file_extension(format)));
         std::fs::symlink_metadata(&path).is_ok().then_some(path)
     }
 
     /// Writes the response under the output folder.
     fn write(&self, stem: &Path, response: &mogr::Response) -> Outcome {
-        let output = self.out_dir.join(with_extension(stem, extension(response)));
+        let output = self.out_dir.join(with_extension(stem, response.extension()));
         match self.writer.write(&output, &response.body) {
             Ok(Written::Written) => Outcome::Done { description: describe(response), output },
             Ok(Written::Exists) => exists(&output),
