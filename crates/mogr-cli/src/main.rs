@@ -123,6 +123,11 @@ written; 2 for an invalid rule (checked before INPUT is read) or an unreadable I
         /// (default: the input's folder).
         #[arg(long, value_name = "DIR")]
         bucket_root: Option<PathBuf>,
+        /// With a semi-blind extraction (`watermark/4/type/1/image/<original>`): also write
+        /// the recovered mark, a PNG of its 12x12 grid (16 px a cell), to FILE. Nothing is
+        /// written when no mark was found (WatermarkStatus under 60).
+        #[arg(long, value_name = "FILE")]
+        recovered_mark: Option<PathBuf>,
         #[command(flatten)]
         budget: Budget,
         #[command(flatten)]
@@ -186,9 +191,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { rule, pic_operations } => single::parse(&rule, pic_operations),
         Command::Plan { input, rule, budget } => single::plan(&input, &rule, &budget.limits()),
-        Command::Process { input, rule, output, bucket_root, budget, run } => {
+        Command::Process { input, rule, output, bucket_root, recovered_mark, budget, run } => {
             let bucket = bucket_root.unwrap_or_else(|| single::folder_of(&input));
-            let request = single::Request { bucket, limits: budget.limits() };
+            let request = single::Request { bucket, limits: budget.limits(), recovered_mark };
             single::process(&input, &rule, &output, &request, &run)
         }
         Command::Info { input } => single::info(&input),

@@ -71,17 +71,17 @@ fn jpeg_mode(name: &str) -> Result<mogr::exec::JpegMode, String> {
 }
 
 impl RunOptions {
-    /// The engine these options describe, holding requests to `limits`.
-    pub fn engine(&self, limits: mogr::plan::Limits) -> Result<mogr::Engine, mogr::Error> {
-        self.engine_with_threads(limits, self.threads)
-    }
-
     /// The engine these options describe, with `threads` worker threads instead.
     pub fn engine_with_threads(
         &self,
         limits: mogr::plan::Limits,
         threads: Option<NonZeroUsize>,
     ) -> Result<mogr::Engine, mogr::Error> {
+        self.builder(limits, threads).build()
+    }
+
+    /// The engine builder these options describe, with `threads` worker threads.
+    pub fn builder(&self, limits: mogr::plan::Limits, threads: Option<NonZeroUsize>) -> mogr::EngineBuilder {
         let mut engine = mogr::Engine::builder()
             .limits(limits)
             .threads(threads.map_or(0, NonZeroUsize::get))
@@ -90,6 +90,6 @@ impl RunOptions {
         if let Some(key) = self.blind_watermark_key.as_ref().filter(|key| !key.is_empty()) {
             engine = engine.blind_watermark_key(key.as_bytes());
         }
-        engine.build()
+        engine
     }
 }

@@ -65,31 +65,73 @@ pub struct Request {
     pub bucket: PathBuf,
     /// The spec's limits and the memory budget.
     pub limits: mogr::plan::Limits,
+    /// Where to write the mark a semi-blind extraction recovers (`--recovered-mark`).
+    pub recovered_mark: Option<PathBuf>,
 }
 
 /// `mogr process`: the response body, written to `output` (`-`: standard output).
 pub fn process(input: &Path, rule: &str, output: &Path, request: &Request, run: &RunOptions) -> ExitCode {
-    if let Err(error) = mogr::parse(rule) {
-        return fail(&error, rule);
+    match mogr::parse(rule) {
+        Err(error) => return fail(&error, rule),
+        Ok(pipeline) if request.recovered_mark.is_some() && !extracts_semi_blind(&pipeline) => {
+            eprintln!(
+                "error: --recovered-mark needs a rule ending in a semi-blind extraction, watermark/4/type/1/image/<original>"
+            );
+            return ExitCode::from(2);
+        }
+        Ok(_) => {}
     }
     let image = match read_input(input) {
         Ok(image) => image,
         Err(code) => return code,
     };
-    let engine = match run.engine(request.limits) {
+    let builder = run.builder(request.limits, run.threads).recovered_marks(request.recovered_mark.is_some());
+    let engine = match builder.build() {
         Ok(engine) => engine,
         Err(error) => return fail(&error, rule),
     };
     let objects = mogr::exec::FolderObjects::new(&request.bucket);
-    match engine.process_in(&image, rule, mogr::Bucket::new(&objects)) {
-        Ok(response) => write_output(output, &response.body),
-        Err(error) => fail(&error, rule),
+    let response = match engine.process_in(&image, rule, mogr::Bucket::new(&objects)) {
+        Ok(response) => response,
+        Err(error) => return fail(&error, rule),
+    };
+    let written = write_output(output, &response.body);
+    match &request.recovered_mark {
+        Some(file) if written == ExitCode::SUCCESS => write_recovered_mark(&response.body, file),
+        _ => written,
     }
+}
+
+/// `--recovered-mark FILE`: the PNG of the report's `RecoveredMark`, written to `file`; when
+/// nothing was recovered (status under 60) the file is not written and stderr says so.
+fn write_recovered_mark(report: &[u8], file: &Path) -> ExitCode {
+    use base64::Engine as _;
+    let report: serde_json::Value = serde_json::from_slice(report).unwrap_or_default();
+    let Some(encoded) = report.get("RecoveredMark").and_then(serde_json::Value::as_str) else {
+        let status = report.get("WatermarkStatus").map_or_else(String::new, ToString::to_string);
+        eprintln!("no mark recovered (WatermarkStatus {status}, under 60): {} not written", file.display());
+        return ExitCode::SUCCESS;
+    };
+    let png = match base64::engine::general_purpose::STANDARD.decode(encoded) {
+        Ok(png) => png,
+        Err(e) => {
+            eprintln!("error: the recovered mark is not valid base64: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    write_output(file, &png)
+}
+
+/// Whether `rule` ends in a semi-blind extraction (`watermark/4/type/1`), the one report that
+/// can carry a recovered mark.
+pub fn extracts_semi_blind(pipeline: &mogr::Pipeline) -> bool {
+    use mogr::syntax::ast::{BlindExtract, Stage, Watermark};
+    matches!(pipeline.stages.last(), Some(Stage::Watermark(Watermark::Extract(BlindExtract::SemiBlind { .. }))))
 }
 
 /// `mogr info`: `imageInfo` of the input, on standard output.
 pub fn info(input: &Path) -> ExitCode {
-    let request = Request { bucket: folder_of(input), limits: mogr::plan::Limits::DEFAULT };
+    let request = Request { bucket: folder_of(input), limits: mogr::plan::Limits::DEFAULT, recovered_mark: None };
     process(input, "imageInfo", Path::new("-"), &request, &RunOptions::default())
 }
 

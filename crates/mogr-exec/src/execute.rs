@@ -49,6 +49,7 @@ pub fn execute(plan: &Plan, data: &[u8], probe: &Probe) -> Result<Output, ExecEr
         limits: context.limits,
         fonts: crate::fonts::Fonts::system(),
         blind_key: watermark::blind::DEFAULT_BLIND_KEY,
+        recovered_marks: false,
     };
     let job = Job { encode: &EncodeOptions::default(), scrop_fallback: ScropFallback::default(), sources };
     run(plan, data, probe, &job)

@@ -72,9 +72,18 @@ pub struct Settings {
     pub encode: EncodeOptions,
     /// What `scrop` does when it finds no face (default: the input, as the spec says).
     pub scrop_fallback: ScropFallback,
+    /// Whether `watermark/4/type/1` reports carry the recovered mark as a PNG
+    /// (`"RecoveredMark"`, base64); off by default, as CI's reports have no such field.
+    pub recovered_marks: bool,
 }
 
 impl Settings {
+    /// The settings with semi-blind extraction reports carrying the recovered mark, or not.
+    pub fn with_recovered_marks(mut self, recovered_marks: bool) -> Settings {
+        self.recovered_marks = recovered_marks;
+        self
+    }
+
     /// The settings with `scrop`'s no-face `fallback`.
     pub fn with_scrop_fallback(mut self, fallback: ScropFallback) -> Settings {
         self.scrop_fallback = fallback;
@@ -189,6 +198,7 @@ impl Executor {
             limits: context.limits,
             fonts: &self.fonts,
             blind_key: &self.blind_key,
+            recovered_marks: self.settings.recovered_marks,
         };
         let job = Job { encode: &self.settings.encode, scrop_fallback: self.settings.scrop_fallback, sources };
         let run = || crate::execute::run(plan, data, probe, &job);

@@ -162,6 +162,20 @@ impl EngineBuilder {
         self
     }
 
+    /// Whether `watermark/4/type/1` (semi-blind) reports carry the recovered mark, a
+    /// grayscale PNG in base64 under `"RecoveredMark"` (off by default: CI's reports have no
+    /// such field).
+    ///
+    /// ```
+    /// let engine = mogr::Engine::builder().recovered_marks(true).build()?;
+    /// assert!(engine.settings().recovered_marks);
+    /// # Ok::<(), mogr::Error>(())
+    /// ```
+    pub fn recovered_marks(mut self, recovered_marks: bool) -> Self {
+        self.settings = self.settings.with_recovered_marks(recovered_marks);
+        self
+    }
+
     /// Draws text watermarks and SVG text with `fonts` instead of the system's.
     ///
     /// ```no_run

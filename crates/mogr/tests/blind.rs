@@ -95,6 +95,41 @@ fn semi_blind_marks_are_found_with_the_original() {
 }
 
 #[test]
+fn semi_blind_extraction_gives_the_recovered_mark_on_request() {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    let engine = ENGINE
+        .get_or_init(|| Engine::builder().objects(FolderObjects::new(bucket())).recovered_marks(true).build().unwrap());
+    let marked = run(&photo(), &format!("watermark/3/type/1/image/{}", url("mark.png"))).unwrap();
+    let extract = format!("watermark/4/type/1/image/{}", url("photo.jpg"));
+    let found: serde_json::Value =
+        serde_json::from_slice(&engine.process(&reencoded(&marked.body), &extract).unwrap().body).unwrap();
+    assert!(status(&found) > 75, "{found}");
+    let png =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, found["RecoveredMark"].as_str().unwrap());
+    let recovered = image::load_from_memory_with_format(&png.unwrap(), ImageFormat::Png).unwrap().to_luma8();
+    let cells = mogr_blindmark::MARK_GRID as u32;
+    assert_eq!(recovered.dimensions(), (cells * 16, cells * 16));
+    // Cell by cell against the grid the mark was embedded as: at least 95 % agree.
+    let mark = image::open(bucket().join("mark.png")).unwrap().to_luma8();
+    let mark = mogr_blindmark::LumaImage { width: 150, height: 150, pixels: mark.into_raw() };
+    let expected = mogr_blindmark::mark_grid(&mark);
+    let agreeing = (0..cells * cells)
+        .filter(|&i| {
+            let (x, y) = (i % cells, i / cells);
+            let read = recovered.get_pixel(x * 16 + 8, y * 16 + 8)[0] > 127;
+            read == (expected.pixels[i as usize] > 127)
+        })
+        .count();
+    assert!(agreeing * 100 >= 95 * (cells * cells) as usize, "{agreeing} of {} cells agree", cells * cells);
+
+    // Without the mark, nothing is recovered; without the setting, no such field.
+    let unmarked: serde_json::Value =
+        serde_json::from_slice(&engine.process(&photo(), &extract).unwrap().body).unwrap();
+    assert!(status(&unmarked) < 60 && unmarked["RecoveredMark"].is_null(), "{unmarked}");
+    assert!(report(&reencoded(&marked.body), &extract).get("RecoveredMark").is_none());
+}
+
+#[test]
 fn what_cannot_be_marked_is_refused() {
     let gif = std::fs::read(bucket().join("banana.gif")).unwrap();
     let text = mogr::syntax::encode_base64(b"abc");

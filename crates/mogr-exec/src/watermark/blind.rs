@@ -8,12 +8,20 @@
 //! watermark/4/type/3                      ──extract_text──▶ {"text": "...", "WatermarkStatus": N}
 //! watermark/4/type/2/image/<watermark>    ──detect_mark──▶ {"WatermarkStatus": N}
 //! watermark/4/type/1/image/<original>     ──extract_semi──▶ {"WatermarkStatus": N}
+//!                                             (+ "RecoveredMark": <base64 PNG> on request)
 //! ```
+//!
+//! Semi-blind extraction is the one method that yields the mark's image: the
+//! [`MARK_GRID`](mogr_blindmark::MARK_GRID) x `MARK_GRID` grid read back, white on black. When the executor's settings
+//! ask for it ([`crate::Settings::with_recovered_marks`]), the report carries it as a
+//! grayscale PNG, each cell [`RECOVERED_CELL_PX`] px square, base64-encoded
+//! (`"RecoveredMark": null` when the status is under 60 and nothing was recovered).
 //!
 //! Every mark is keyed with the executor's blind-watermark key ([`crate::Executor::with_blind_key`]):
 //! an installation extracts only what it (or one with the same key) added. A text that cannot be
 //! read answers `"text": null` with its status. The planner refuses animated inputs.
 
+use base64::Engine as _;
 use mogr_blindmark::{BlindError, Level, LumaImage};
 use mogr_plan::plan::OutputPlan;
 use mogr_plan::syntax::ast::{BlindExtract, BlindMark};
@@ -79,10 +87,32 @@ pub(crate) fn extract(
                 original.height,
             )
             .map_err(refused)?;
-            serde_json::json!({ "WatermarkStatus": found.status })
+            let mut report = serde_json::json!({ "WatermarkStatus": found.status });
+            if sources.recovered_marks {
+                report["RecoveredMark"] = found.recovered.as_ref().map(recovered_png).transpose()?.into();
+            }
+            report
         }
     };
     Ok(crate::report::json_output(&json, output))
+}
+
+/// The side of one grid cell in the recovered mark's PNG.
+pub const RECOVERED_CELL_PX: u32 = 16;
+
+/// The recovered grid as a base64 grayscale PNG, each cell [`RECOVERED_CELL_PX`] px square.
+fn recovered_png(grid: &LumaImage) -> Result<String, ExecError> {
+    let side = |cells: u32| cells.saturating_mul(RECOVERED_CELL_PX);
+    let (width, height) = (side(grid.width), side(grid.height));
+    let pixels: Vec<u8> = (0..height)
+        .flat_map(|y| (0..width).map(move |x| (x / RECOVERED_CELL_PX, y / RECOVERED_CELL_PX)))
+        .map(|(cx, cy)| grid.pixels.get((cy * grid.width + cx) as usize).copied().unwrap_or(0))
+        .collect();
+    let mut png = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new(&mut png);
+    image::ImageEncoder::write_image(encoder, &pixels, width, height, image::ExtendedColorType::L8)
+        .map_err(|e| ExecError::Internal(format!("encoding the recovered mark: {e}")))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(png))
 }
 
 /// A watermark image as luma (white-on-black marks: the crate thresholds it).

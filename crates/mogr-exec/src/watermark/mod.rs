@@ -54,6 +54,8 @@ pub(crate) struct Sources<'a> {
     pub fonts: &'a Fonts,
     /// The key blind watermarks are added and extracted with.
     pub blind_key: &'a [u8],
+    /// Whether semi-blind extraction reports carry the recovered mark.
+    pub recovered_marks: bool,
 }
 
 /// The default opacity in percent (`dissolve`).
