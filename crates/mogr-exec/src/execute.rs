@@ -72,7 +72,7 @@ pub(crate) fn run(plan: &Plan, data: &[u8], probe: &Probe, job: &Job<'_>) -> Res
         return Ok(unchanged(data, probe));
     }
     if let Some(output) = plan.stages.iter().map(|s| &s.output).find(|o| o.format == OutputFormat::Svgc) {
-        return Ok(image_output(encode::svgc::compress(data)?, output));
+        return Ok(image_output(svgc(data)?, output));
     }
     if !plan.input.decode {
         let (report, output) = final_report(plan)?;
@@ -99,6 +99,18 @@ pub(crate) fn run(plan: &Plan, data: &[u8], probe: &Probe, job: &Job<'_>) -> Res
         return Ok(unchanged(data, probe));
     }
     Ok(image_output(bytes, output))
+}
+
+/// The input SVG compressed (`svgc`).
+#[cfg(feature = "svg")]
+fn svgc(data: &[u8]) -> Result<Vec<u8>, ExecError> {
+    encode::svgc::compress(data)
+}
+
+/// `svgc` in a build without the `svg` feature.
+#[cfg(not(feature = "svg"))]
+fn svgc(_data: &[u8]) -> Result<Vec<u8>, ExecError> {
+    Err(crate::codecs::Family::Svg.missing("svgc (SVG compression)"))
 }
 
 /// The input as it came (ignore-error, or size-limit's `!` when the input is smaller).

@@ -1,24 +1,30 @@
-//! The fonts an executor draws with: the [`FontLibrary`] of text watermarks, and the same
-//! fonts as a font database for the text of SVG inputs, built at the first SVG with text.
+//! The fonts an executor draws with: the [`FontLibrary`] of text watermarks, and (feature
+//! `svg`) the same fonts as a font database for the text of SVG inputs, built at the first SVG
+//! with text.
 //!
 //! SVG text: Liberation Sans (the spec's `Arial.ttf`) for `sans-serif` and text that names no
 //! family, DejaVu Sans (`Tahoma.ttf`), and Noto CJK (`SimSun.ttc` as `serif`, `SimHei.ttf`),
 //! which also draws any character the others lack. A face that is not installed only means
 //! fewer glyphs.
 
-use std::sync::{Arc, OnceLock};
+#[cfg(feature = "svg")]
+use std::sync::Arc;
+use std::sync::OnceLock;
 
 use mogr_text::FontLibrary;
+#[cfg(feature = "svg")]
 use resvg::usvg::fontdb;
 
 /// An executor's fonts.
 #[derive(Debug)]
 pub(crate) struct Fonts {
     library: FontLibrary,
+    #[cfg(feature = "svg")]
     svg: OnceLock<SvgFontDatabase>,
 }
 
 /// The font database of SVG text and the family unnamed text uses.
+#[cfg(feature = "svg")]
 #[derive(Debug)]
 pub(crate) struct SvgFontDatabase {
     /// The faces.
@@ -28,6 +34,7 @@ pub(crate) struct SvgFontDatabase {
 }
 
 /// The spec fonts loaded for SVG text, and the generic family each stands for.
+#[cfg(feature = "svg")]
 const SVG_FACES: [(&str, Generic); 4] = [
     ("Arial.ttf", Generic::SansSerif),
     ("Tahoma.ttf", Generic::None),
@@ -35,6 +42,7 @@ const SVG_FACES: [(&str, Generic); 4] = [
     ("SimHei.ttf", Generic::None),
 ];
 
+#[cfg(feature = "svg")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Generic {
     SansSerif,
@@ -45,7 +53,11 @@ enum Generic {
 impl Fonts {
     /// The fonts of `library`; nothing is loaded yet.
     pub(crate) fn new(library: FontLibrary) -> Fonts {
-        Fonts { library, svg: OnceLock::new() }
+        Fonts {
+            library,
+            #[cfg(feature = "svg")]
+            svg: OnceLock::new(),
+        }
     }
 
     /// The system's fonts, found once per process and shared (their files load on first use).
@@ -60,12 +72,14 @@ impl Fonts {
     }
 
     /// The font database of SVG text, loaded at first use.
+    #[cfg(feature = "svg")]
     pub(crate) fn svg_database(&self) -> &SvgFontDatabase {
         self.svg.get_or_init(|| load_svg_faces(&self.library))
     }
 }
 
 /// Loads the faces of [`SVG_FACES`] that are installed.
+#[cfg(feature = "svg")]
 fn load_svg_faces(library: &FontLibrary) -> SvgFontDatabase {
     let mut faces = fontdb::Database::new();
     let mut sans_family = None;

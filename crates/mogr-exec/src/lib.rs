@@ -8,7 +8,8 @@
 //! ```
 //!
 //! - [`decode`]: bytes to a [`Picture`] of RGBA8 frames at the size the plan decided (JPEG
-//!   through libjpeg-turbo with DCT-domain shrink-on-load; PNG/APNG, GIF, WebP, BMP, TIFF).
+//!   through libjpeg-turbo with DCT-domain shrink-on-load; PNG/APNG, GIF, WebP, BMP, TIFF;
+//!   HEIF/AVIF through libheif; SVG through resvg).
 //! - [`ops`]: one function per resolved [`Step`](mogr_plan::Step), frame in, frame out.
 //! - [`inspect`]: `ci-process=ImageInspect`, from the bytes alone.
 //! - `watermark`: `watermark/1` and `watermark/2` drawn on every frame, the images from
@@ -17,9 +18,13 @@
 //!   written back unless `strip`.
 //! - [`execute`]: the executor that runs a [`Plan`](mogr_plan::Plan) end to end; an
 //!   [`Executor`] does so with [`Settings`] (threads, JPEG mode).
+//! - [`codecs`]: the codec families cargo features turn on (`jpeg-turbo`, `webp`, `heif`,
+//!   `svg`, all on by default) and the [`ExecError::Unsupported`] a request for a missing one
+//!   gets.
 
 #![deny(missing_docs)]
 
+pub mod codecs;
 pub mod decode;
 pub mod encode;
 mod error;

@@ -38,7 +38,12 @@ const FOLDERS: &[(&str, &[&str])] = &[
 ];
 
 /// Valid files this build cannot decode, and why; each must answer `Unsupported`.
+#[cfg(feature = "jpeg-turbo")]
 const UNSUPPORTED: &[(&str, &str)] = &[];
+/// Valid files this build cannot decode, and why; each must answer `Unsupported`.
+#[cfg(not(feature = "jpeg-turbo"))]
+const UNSUPPORTED: &[(&str, &str)] =
+    &[("jpeg/arithmetic_coded.jpg", "arithmetic coding: zune-jpeg lacks it, libjpeg-turbo (`jpeg-turbo`) has it")];
 
 /// Files the planner refuses under the default limits.
 const REFUSED_BY_PLANNER: &[&str] = &[
@@ -216,6 +221,7 @@ fn jpeg_odd_sizes_scale_to_the_rounded_up_size() {
 }
 
 #[test]
+#[cfg(feature = "jpeg-turbo")]
 fn lossless_jpegs_are_shrunk_after_decoding() {
     // libjpeg-turbo cannot DCT-scale a lossless (SOF3) JPEG: it is decoded whole and each 2x2
     // block averaged. A lossless encode of a flat-per-block picture gives back exact values.
@@ -294,6 +300,7 @@ fn cmyk_jpegs_match_another_decoders_mean_colour() {
 }
 
 #[test]
+#[cfg(feature = "jpeg-turbo")]
 fn adobe_cmyk_is_read_as_inverted_ink() {
     // libjpeg-turbo writes CMYK as given, with an Adobe marker: the decoder must read the
     // stored values as inverted ink, R = C·K/255. Quality 100, no subsampling: ±2 levels.
@@ -479,6 +486,7 @@ fn exif_orientation_is_left_to_the_plan() {
 }
 
 #[test]
+#[cfg(feature = "svg")]
 fn svg_is_drawn_at_the_planned_size() {
     // check.svg is 100x100 (its viewBox): a 300 px thumbnail is drawn at 300 px, not enlarged.
     let (_, plan, picture) = picture("svg/check.svg", "imageMogr2/thumbnail/300x/format/png");

@@ -5,7 +5,9 @@
 //! HEIC output needs the `heic-encode` feature.
 //!
 //! The sweep skips files over 1.5 megapixels in a debug build (`--ignored` runs them all).
+//! Built with the `heif` feature only (tests/features.rs checks the refusals without it).
 
+#![cfg(feature = "heif")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;

@@ -10,6 +10,8 @@ use mogr_exec::plan::syntax::ast::{Rgb, Stage};
 use mogr_exec::plan::{Orientation, Step};
 use mogr_exec::{ExecError, Frame};
 
+// The corpus photos are decoded by libjpeg-turbo at 1/8 scale (`decode_eighth`).
+#[cfg(feature = "jpeg-turbo")]
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testimages/");
 
 const WHITE: Rgb = Rgb { r: 255, g: 255, b: 255 };
@@ -210,6 +212,7 @@ fn right_angle_rotations_are_exact_permutations() {
 
 /// A JPEG decoded at 1/8 scale by libjpeg-turbo, which (like the image crate) ignores the
 /// EXIF orientation: the stored pixels.
+#[cfg(feature = "jpeg-turbo")]
 fn decode_eighth(name: &str) -> Frame {
     let data = std::fs::read(format!("{CORPUS}exif-orientation/{name}.jpg")).unwrap();
     let mut decompressor = turbojpeg::Decompressor::new().unwrap();
@@ -227,6 +230,7 @@ fn decode_eighth(name: &str) -> Frame {
 }
 
 /// Mean absolute difference of the colour channels of two frames of the same size.
+#[cfg(feature = "jpeg-turbo")]
 fn mean_abs_diff(a: &Frame, b: &Frame) -> f64 {
     assert_eq!((a.width, a.height), (b.width, b.height));
     let (sum, n) = a
@@ -242,6 +246,7 @@ fn mean_abs_diff(a: &Frame, b: &Frame) -> f64 {
 /// (225×150): the right orientation is within 3 levels on average, any wrong one of the same
 /// size at least 15 levels away.
 #[test]
+#[cfg(feature = "jpeg-turbo")]
 fn orient_makes_the_corpus_photos_upright() {
     for shape in ["Landscape", "Portrait"] {
         let upright = decode_eighth(&format!("{shape}_1"));

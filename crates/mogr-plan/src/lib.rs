@@ -9,7 +9,7 @@
 //! This crate owns, before a single pixel is decoded:
 //!
 //! - [`probe()`]: format, size, bit depth, alpha, ICC, frame and loop count, EXIF/HEIF
-//!   orientation and the estimated JPEG quality, read from headers alone ([`probe`] module);
+//!   orientation and the estimated JPEG quality, read from headers alone (the [`probe`](mod@probe) module);
 //! - [`Limits`]: a plain struct with the spec's defaults (input ≤ 32 MB, sides ≤ 30000 px,
 //!   ≤ 250 M pixels counting frames, GIF ≤ 300 frames, output sides ≤ 9999 px, ≤ 10
 //!   watermarks) and a way to change or lift each;

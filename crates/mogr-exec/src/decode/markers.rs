@@ -27,15 +27,22 @@ use crate::Metadata;
 pub(crate) struct JpegMarkers {
     /// EXIF, ICC and XMP as found.
     pub metadata: Metadata,
-    /// Whether an Adobe APP14 marker is present.
+    /// Whether an Adobe APP14 marker is present (how libjpeg-turbo's CMYK is read; zune-jpeg
+    /// reads the marker itself).
+    #[cfg(feature = "jpeg-turbo")]
     pub adobe: bool,
     /// The sample precision of the first frame header, if one was seen (8 for baseline).
     pub precision: Option<u8>,
+    /// Whether the first frame header is arithmetic-coded (SOF9-11, SOF13-15), which only
+    /// libjpeg-turbo decodes.
+    #[cfg(not(feature = "jpeg-turbo"))]
+    pub arithmetic: bool,
 }
 
 const EXIF_ID: &[u8] = b"Exif\0";
 const XMP_ID: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
 const ICC_ID: &[u8] = b"ICC_PROFILE\0";
+#[cfg(feature = "jpeg-turbo")]
 const ADOBE_ID: &[u8] = b"Adobe";
 
 /// Walks the markers from SOI to the first SOS (see the module docs).
@@ -50,8 +57,13 @@ pub(crate) fn scan(data: &[u8]) -> JpegMarkers {
                     icc_chunks.push(chunk);
                 }
             }
+            #[cfg(feature = "jpeg-turbo")]
             0xEE if payload.starts_with(ADOBE_ID) => found.adobe = true,
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                #[cfg(not(feature = "jpeg-turbo"))]
+                if found.precision.is_none() {
+                    found.arithmetic = marker >= 0xC9;
+                }
                 found.precision = found.precision.or(payload.first().copied());
             }
             _ => {}
@@ -154,6 +166,7 @@ mod tests {
         let found = scan(&data);
         assert_eq!(found.metadata.exif.as_deref(), Some(&b"II*\0\x08\0\0\0"[..]));
         assert_eq!(found.metadata.xmp.as_deref(), Some(&b"<x:xmpmeta/>"[..]));
+        #[cfg(feature = "jpeg-turbo")]
         assert!(found.adobe);
         assert_eq!(found.precision, Some(8));
         let mut after_scan = data.clone();

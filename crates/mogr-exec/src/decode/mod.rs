@@ -8,7 +8,8 @@
 //!
 //! ```text
 //! bytes ──format──▶ jpeg  (libjpeg-turbo: DCT-domain 1/shrink_on_load, RGBA; CMYK → cmyk.rs;
-//!                          lossless of 2-16 bits, grey → lossless.rs, box-averaged row by row)
+//!                          lossless of 2-16 bits, grey → lossless.rs, box-averaged row by row;
+//!                          without `jpeg-turbo`: zune-jpeg at full size, box-averaged: jpeg.rs)
 //!                   png   (still: image's PngDecoder; APNG: apng.rs splits frames, composites)
 //!                   gif   (image's GifDecoder: frames composited, disposal, transparency)
 //!                   webp  (image's WebPDecoder: still, or frames composited)
@@ -16,9 +17,10 @@
 //!                   tiff  (first image: image's TiffDecoder; CCITT 1-D fax → fax.rs, CIELab →
 //!                          lab.rs, YCbCr → RGB, through the tiff crate: tiff.rs)
 //!                   heif, avif (libheif: primary image, irot/imir/clap applied; sequences
-//!                               from their first track; heif.rs)
+//!                               from their first track; heif.rs; feature `heif`)
 //!                   svg   (resvg, drawn at the decode size; nothing outside the document is
-//!                          read, entities and embedded images bounded: svg.rs)
+//!                          read, entities and embedded images bounded: svg.rs; feature `svg`)
+//!                   a format whose feature is off ──▶ ExecError::Unsupported naming the feature
 //!        ──▶ frames: exactly decode_frames (1: the first frame / the default image), each
 //!            decode_width×decode_height, checked here ──▶ Picture { frames, loop_count, metadata }
 //! ```
@@ -55,9 +57,11 @@
 mod animated;
 mod apng;
 mod bmp;
+#[cfg(feature = "jpeg-turbo")]
 mod cmyk;
 mod fax;
 mod gif;
+#[cfg(feature = "heif")]
 mod heif;
 mod jpeg;
 mod lab;
@@ -66,15 +70,19 @@ mod markers;
 mod png;
 mod rgba;
 mod still;
+#[cfg(feature = "svg")]
 mod svg;
 mod tiff;
-
-pub(crate) use svg::{svg_document, svg_preview, svg_text};
 mod webp;
+
+#[cfg(feature = "svg")]
+pub(crate) use svg::{svg_document, svg_preview, svg_text};
 
 use mogr_plan::plan::InputPlan;
 use mogr_plan::{ImageFormat, Probe};
 
+#[cfg(not(all(feature = "heif", feature = "svg")))]
+use crate::codecs::Family;
 use crate::fonts::Fonts;
 use crate::{ExecError, Frame, Picture};
 
@@ -94,9 +102,21 @@ pub(crate) fn decode_with(data: &[u8], probe: &Probe, input: &InputPlan, fonts: 
         ImageFormat::Webp => webp::decode(data, &target)?,
         ImageFormat::Bmp => bmp::decode(data, &target)?,
         ImageFormat::Tiff => tiff::decode(data, &target)?,
+        #[cfg(feature = "heif")]
         ImageFormat::Heif => heif::decode(data, "HEIF", probe, &target)?,
+        #[cfg(feature = "heif")]
         ImageFormat::Avif => heif::decode(data, "AVIF", probe, &target)?,
+        #[cfg(not(feature = "heif"))]
+        ImageFormat::Heif => return Err(Family::Heif.missing("HEIF")),
+        #[cfg(not(feature = "heif"))]
+        ImageFormat::Avif => return Err(Family::Heif.missing("AVIF")),
+        #[cfg(feature = "svg")]
         ImageFormat::Svg => svg::decode(data, &target, fonts)?,
+        #[cfg(not(feature = "svg"))]
+        ImageFormat::Svg => {
+            let _no_text_to_draw = fonts;
+            return Err(Family::Svg.missing("SVG"));
+        }
         other => {
             return Err(ExecError::Unsupported(format!("decoding {other} is not in this build yet")));
         }

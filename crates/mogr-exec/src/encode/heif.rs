@@ -18,6 +18,7 @@ use libheif_rs::{
 use mogr_plan::OutputFormat;
 
 use super::metadata::Kept;
+use crate::codecs::Family;
 use crate::picture::CHANNELS;
 use crate::{ExecError, Frame};
 
@@ -48,11 +49,7 @@ fn compression_of(format: OutputFormat) -> Result<CompressionFormat, ExecError> 
     match format {
         OutputFormat::Avif => Ok(CompressionFormat::Av1),
         OutputFormat::Heic | OutputFormat::Heif if cfg!(feature = "heic-encode") => Ok(CompressionFormat::Hevc),
-        OutputFormat::Heic | OutputFormat::Heif => Err(ExecError::Unsupported(
-            "HEIC/HEIF output: the x265 HEVC encoder (GPL) is not in this build; \
-             build mogr-exec with the cargo feature `heic-encode` to enable it"
-                .to_string(),
-        )),
+        OutputFormat::Heic | OutputFormat::Heif => Err(Family::HeicEncode.missing("HEIC/HEIF encoding")),
         other => Err(ExecError::Internal(format!("{other:?} is not a HEIF format"))),
     }
 }

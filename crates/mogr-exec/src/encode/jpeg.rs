@@ -1,5 +1,6 @@
-//! JPEG through libjpeg-turbo (the `turbojpeg` crate), or through the trellis encoder
-//! (`jpeg_trellis/`) in [`JpegMode::Compact`].
+//! JPEG through libjpeg-turbo (the `turbojpeg` crate, feature `jpeg-turbo`), or through the
+//! trellis encoder (`jpeg_trellis/`, pure Rust) in [`JpegMode::Compact`] and in every mode in
+//! builds without `jpeg-turbo`.
 //!
 //! ```text
 //! Frame (RGBA) ──composite over the background──▶ RGB, or grey when every pixel is grey and the
@@ -17,16 +18,22 @@
 //! - `progressive` maps to libjpeg-turbo's `TJPARAM_PROGRESSIVE` (SOF2, with optimised
 //!   Huffman tables, as libjpeg always does for progressive); baseline output (SOF0) keeps
 //!   libjpeg's standard Huffman tables, the faster choice.
+//! - Without `jpeg-turbo`, [`JpegMode::Fast`] is written as [`JpegMode::Compact`]: same
+//!   quality scale and 4:2:0, progressive as planned, smaller files for several times the
+//!   encoding time (and baseline files have optimised, not standard, Huffman tables).
 //! - [`JpegEncoder`] prepares the samples and segments once, so [`super::size_limit`] can
 //!   encode the same picture at several qualities.
 
+#[cfg(feature = "jpeg-turbo")]
 use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 
 use mogr_plan::plan::OutputPlan;
 
 use super::jpeg_trellis;
 use super::metadata::{Kept, insert_jpeg_segments, jpeg_segments};
-use super::pixels::{Layout, copy, flatten_over, is_gray_over};
+#[cfg(feature = "jpeg-turbo")]
+use super::pixels::copy;
+use super::pixels::{Layout, flatten_over, is_gray_over};
 use crate::{ExecError, Frame, JpegMode};
 
 /// A picture ready to be compressed at any quality.
@@ -49,6 +56,7 @@ pub(super) struct JpegEncoder {
 /// The compressor behind a [`JpegEncoder`].
 enum Backend {
     /// libjpeg-turbo ([`JpegMode::Fast`]).
+    #[cfg(feature = "jpeg-turbo")]
     Turbo(Compressor),
     /// Trellis quantisation ([`JpegMode::Compact`]), baseline or progressive.
     Trellis { progressive: bool },
@@ -65,7 +73,10 @@ impl JpegEncoder {
         let samples = flatten_over(&frame.pixels, layout, background)?;
         let compressor = match mode {
             JpegMode::Compact => Backend::Trellis { progressive: output.progressive },
+            #[cfg(feature = "jpeg-turbo")]
             _ => Backend::Turbo(compressor(gray, output.progressive).map_err(jpeg_error)?),
+            #[cfg(not(feature = "jpeg-turbo"))]
+            _ => Backend::Trellis { progressive: output.progressive },
         };
         Ok(JpegEncoder {
             compressor,
@@ -80,9 +91,12 @@ impl JpegEncoder {
     /// The JPEG at `quality` (1-100), metadata included.
     pub(super) fn encode(&mut self, quality: u8) -> Result<Vec<u8>, ExecError> {
         let quality = quality.clamp(1, 100);
-        let size = (self.width, self.height);
         let jpeg = match &mut self.compressor {
-            Backend::Turbo(compressor) => copy(&turbo(compressor, &self.samples, self.layout, size, quality)?)?,
+            #[cfg(feature = "jpeg-turbo")]
+            Backend::Turbo(compressor) => {
+                let size = (self.width, self.height);
+                copy(&turbo(compressor, &self.samples, self.layout, size, quality)?)?
+            }
             Backend::Trellis { progressive } => {
                 let (width, height) = (side(self.width)?, side(self.height)?);
                 jpeg_trellis::encode(&self.samples, self.layout == Layout::Gray, width, height, quality, *progressive)?
@@ -96,6 +110,7 @@ impl JpegEncoder {
 }
 
 /// libjpeg-turbo's JPEG of `samples` at `quality`.
+#[cfg(feature = "jpeg-turbo")]
 fn turbo(
     compressor: &mut Compressor,
     samples: &[u8],
@@ -115,6 +130,7 @@ fn side(value: usize) -> Result<u32, ExecError> {
 }
 
 /// A compressor for grey or 4:2:0 colour samples, baseline or progressive.
+#[cfg(feature = "jpeg-turbo")]
 fn compressor(gray: bool, progressive: bool) -> turbojpeg::Result<Compressor> {
     let mut compressor = Compressor::new()?;
     compressor.set_subsamp(if gray { Subsamp::Gray } else { Subsamp::Sub2x2 })?;
@@ -123,6 +139,7 @@ fn compressor(gray: bool, progressive: bool) -> turbojpeg::Result<Compressor> {
 }
 
 /// libjpeg-turbo's error as ours.
+#[cfg(feature = "jpeg-turbo")]
 fn jpeg_error(error: turbojpeg::Error) -> ExecError {
     ExecError::Encode(format!("JPEG (libjpeg-turbo): {error}"))
 }

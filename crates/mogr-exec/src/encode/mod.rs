@@ -9,18 +9,21 @@
 //! ```text
 //! Picture ──check (frames, sizes, buffers)──▶ format
 //!   jpeg  jpeg.rs  alpha over the background (white by default), 4:2:0 (grey: 1 component),
-//!                  libjpeg-turbo, or jpeg_trellis/ for JpegMode::Compact;
+//!                  libjpeg-turbo, or jpeg_trellis/ for JpegMode::Compact (and for every
+//!                  JPEG without the `jpeg-turbo` feature);
 //!                  metadata.rs adds APP1 Exif, APP2 ICC_PROFILE chunks, APP1 XMP;
 //!                  size-limit: size_limit.rs searches the highest quality that fits
 //!   png   png.rs   image's PngEncoder (fast deflate), RGB/grey when opaque, iCCP, eXIf, iTXt XMP
 //!   gif   gif.rs   image's GifEncoder (exact palette ≤ 256 colours, else NeuQuant), delays, loop
 //!   webp  webp.rs  libwebp lossy (alpha kept), lossless when the plan says, AnimEncoder for animations;
-//!                  webp_mux.rs adds ICCP/EXIF/XMP chunks and fixes the last frame's duration
+//!                  webp_mux.rs adds ICCP/EXIF/XMP chunks and fixes the last frame's duration;
+//!                  feature `webp`
 //!   bmp   bmp.rs   image's BmpEncoder: 24-bit when opaque, else 32-bit
-//!   avif  heif.rs  libheif with libaom (AV1), alpha kept, ICC/EXIF/XMP
+//!   avif  heif.rs  libheif with libaom (AV1), alpha kept, ICC/EXIF/XMP; feature `heif`
 //!   heif, heic     heif.rs  libheif with x265 (GPL): only with the `heic-encode` feature,
 //!                  else ExecError::Unsupported
-//!   svgc ──▶ ExecError::Unsupported (codec not in this build yet)
+//!   svgc  svgc.rs  rewrites the SVG input, never pixels (execute.rs calls it); feature `svg`
+//!   a format whose feature is off ──▶ ExecError::Unsupported naming the feature (codecs.rs)
 //! ```
 //!
 //! Decisions where the specification leaves room:
@@ -44,6 +47,7 @@
 
 mod bmp;
 mod gif;
+#[cfg(feature = "heif")]
 mod heif;
 mod jpeg;
 mod jpeg_trellis;
@@ -51,14 +55,19 @@ mod metadata;
 mod pixels;
 mod png;
 mod size_limit;
+#[cfg(feature = "svg")]
 pub(crate) mod svgc;
+#[cfg(feature = "webp")]
 mod webp;
+#[cfg(feature = "webp")]
 mod webp_mux;
 
 use mogr_plan::OutputFormat;
 use mogr_plan::plan::{DEFAULT_QUALITY, OutputPlan};
 
 pub use self::size_limit::{Fitted, encode_within, fit_quality};
+#[cfg(not(all(feature = "webp", feature = "heif")))]
+use crate::codecs::Family;
 use crate::{EncodeOptions, ExecError, Frame, Picture};
 
 /// Encodes `picture` as `output` says (format, quality, progressive, frames, metadata unless
@@ -79,13 +88,21 @@ pub fn encode_with(picture: &Picture, output: &OutputPlan, options: &EncodeOptio
         OutputFormat::Png => png::encode(still(picture)?, &kept),
         OutputFormat::Bmp => bmp::encode(still(picture)?),
         OutputFormat::Gif => gif::encode(&picture.frames, picture.loop_count),
+        #[cfg(feature = "webp")]
         OutputFormat::Webp => {
             let coding = if output.lossless { webp::Coding::Lossless } else { webp::Coding::Lossy(quality(output)) };
             webp::encode(&picture.frames, picture.loop_count, coding, &kept)
         }
+        #[cfg(not(feature = "webp"))]
+        OutputFormat::Webp => Err(Family::Webp.missing("WebP encoding")),
+        #[cfg(feature = "heif")]
         OutputFormat::Avif | OutputFormat::Heif | OutputFormat::Heic => {
             heif::encode(still(picture)?, output.format, quality(output), &kept)
         }
+        #[cfg(not(feature = "heif"))]
+        OutputFormat::Avif => Err(Family::Heif.missing("AVIF encoding")),
+        #[cfg(not(feature = "heif"))]
+        OutputFormat::Heif | OutputFormat::Heic => Err(Family::HeicEncode.missing("HEIC/HEIF encoding")),
         OutputFormat::Svgc => Err(ExecError::Internal(
             "svgc rewrites the SVG document and is never encoded from pixels (the plan allows it alone)".into(),
         )),

@@ -1,8 +1,8 @@
 //! Probing: what an image is, read from its headers alone.
 //!
-//! [`probe`] sniffs the format from the first bytes and hands the data to that format's
+//! [`probe()`] sniffs the format from the first bytes and hands the data to that format's
 //! module, which walks only the structures it needs (markers, chunks, boxes, blocks) through a
-//! bounds-checked [`Reader`](reader::Reader). Nothing is decoded and nothing is allocated in
+//! bounds-checked `Reader` (the private `reader` module). Nothing is decoded and nothing is allocated in
 //! proportion to what a header claims, so a header announcing 65535x65535 pixels or 40,000
 //! frames costs no more than reading it; the limits are applied later by the planner.
 //!

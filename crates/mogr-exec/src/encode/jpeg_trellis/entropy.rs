@@ -502,11 +502,13 @@ fn luma_bands(split: u8) -> Vec<Band> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Script {
     /// Spectral selection only: every band in one scan at full precision.
-    #[cfg_attr(not(test), allow(dead_code))] // forced by the tests, so every kind of scan is decoded
+    #[cfg_attr(not(all(test, feature = "jpeg-turbo")), allow(dead_code))]
+    // forced by the tests (which decode with libjpeg-turbo), so every kind of scan is decoded
     Spectral,
     /// Successive approximation for every band: DC less its lowest bit, Y less two bits,
     /// chroma less one (libjpeg's standard script), then the bits one at a time.
-    #[cfg_attr(not(test), allow(dead_code))] // forced by the tests, so every kind of scan is decoded
+    #[cfg_attr(not(all(test, feature = "jpeg-turbo")), allow(dead_code))]
+    // forced by the tests (which decode with libjpeg-turbo), so every kind of scan is decoded
     Successive,
     /// Per band, the point transform that counting finds smallest: 0-2 bits held back for Y's
     /// bands, 0-1 for DC and chroma.

@@ -132,5 +132,7 @@ fn check(samples: &[u8], gray: bool, width: u32, height: u32) -> Result<(u16, u1
     Ok((w, h))
 }
 
+// The tests decode with libjpeg-turbo, the reference decoder.
 #[cfg(test)]
+#[cfg(feature = "jpeg-turbo")]
 mod tests;
