@@ -76,6 +76,7 @@
 #![forbid(unsafe_code)]
 
 mod coding;
+mod convolutional;
 mod embed;
 mod error;
 mod fft;
@@ -90,25 +91,24 @@ pub use error::BlindError;
 
 use layout::{Layout, TILE};
 use plane::Plane;
-use sync::Located;
 
 /// Smallest width and height that can be watermarked: one tile.
 pub const MIN_SIDE: u32 = TILE as u32;
 /// Side of the centred window of a received image that extraction reads (bounds its work).
 const READ_WINDOW: usize = 1024;
 /// Delta RMS (luma levels) of text watermarks.
-const TEXT_RMS: f32 = 2.75;
+const TEXT_RMS: f32 = 3.0;
 /// Delta RMS (luma levels) of semi-blind watermarks, which the original helps to read.
-const SEMI_RMS: f32 = 2.5;
+const SEMI_RMS: f32 = 2.8;
 
 /// Strength of a blind image watermark (`level` of `watermark/3/type/2`): higher is more robust and
 /// less invisible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Level {
-    /// Level 1 (CI's default): delta RMS 2.0 luma levels, PSNR about 42 dB.
+    /// Level 1 (CI's default): delta RMS 2.6 luma levels, PSNR about 39.8 dB.
     #[default]
     One,
-    /// Level 2: delta RMS 2.5, PSNR about 40 dB.
+    /// Level 2: delta RMS 2.8, PSNR about 39.2 dB.
     Two,
     /// Level 3: delta RMS 3.0, PSNR about 38.5 dB.
     Three,
@@ -127,8 +127,8 @@ impl Level {
 
     fn target_rms(self) -> f32 {
         match self {
-            Self::One => 2.0,
-            Self::Two => 2.5,
+            Self::One => 2.6,
+            Self::Two => 2.8,
             Self::Three => 3.0,
         }
     }
@@ -180,16 +180,19 @@ pub fn embed_text(key: &[u8], rgba: &mut [u8], width: u32, height: u32, text: &s
 pub fn extract_text(key: &[u8], rgba: &[u8], width: u32, height: u32) -> Result<TextExtraction, BlindError> {
     let (w, h) = check_buffer(rgba, width, height)?;
     let layout = Layout::new(key);
-    let Some(located) = locate(&layout, rgba, w, h) else {
+    let window = Plane::luma_window(rgba, w, h, READ_WINDOW);
+    let hypotheses = sync::hypotheses(&window, &layout, &layout.pilot_bits());
+    let Some(best) = hypotheses.first() else {
         return Ok(TextExtraction { text: None, status: 0 });
     };
-    let responses = sync::cell_responses(&located.folded, &layout, located.offset);
-    let text = coding::decode_text(key, |bits| layout.gather(&responses, bits));
-    let status = match text {
-        Some(_) => coding::status_from_z(located.pilot_z).max(76),
-        None => coding::status_from_z(located.pilot_z - 2.0).min(74),
-    };
-    Ok(TextExtraction { text, status })
+    for located in &hypotheses {
+        let responses = sync::cell_responses(&located.folded, &layout, located.offset);
+        if let Some(text) = coding::decode_text(key, |bits| layout.gather(&responses, bits)) {
+            let status = coding::status_from_search_z(located.pilot_z).max(76);
+            return Ok(TextExtraction { text: Some(text), status });
+        }
+    }
+    Ok(TextExtraction { text: None, status: coding::status_from_search_z(best.pilot_z).min(74) })
 }
 
 /// Embeds a white-on-black watermark image (`watermark/3/type/2`), at most 1/8 of the input's
@@ -209,20 +212,25 @@ pub fn embed_mark(
     Ok(())
 }
 
-/// CI's `WatermarkStatus` (0-100) for `mark` in the RGBA buffer (`watermark/4/type/2`): how
-/// strongly the cells read back agree with the mark, in standard deviations of chance agreement,
-/// mapped so that 4 sigma is 60 and 6 sigma is 75.
+/// CI's `WatermarkStatus` (0-100) for `mark` in the RGBA buffer (`watermark/4/type/2`): the
+/// tile is searched with every cell known (pilots and the mark's bits), and the status is the
+/// smaller of two readings at the best hypothesis: how far that search's peak stands out (which
+/// tells a watermark from none) and how strongly the mark's own cells agree with the mark, in
+/// standard deviations of chance agreement, 4 sigma = 60 and 6 sigma = 75 (which tells this mark
+/// from another one under the same key).
 pub fn detect_mark(key: &[u8], rgba: &[u8], width: u32, height: u32, mark: &LumaImage) -> Result<u8, BlindError> {
     let (w, h) = check_buffer(rgba, width, height)?;
     let expected = mark_channel(key, mark, u32::MAX, u32::MAX)?;
     let layout = Layout::new(key);
-    let Some(located) = locate(&layout, rgba, w, h) else { return Ok(0) };
-    let responses = sync::cell_responses(&located.folded, &layout, located.offset);
+    let window = Plane::luma_window(rgba, w, h, READ_WINDOW);
+    let hypotheses = sync::hypotheses(&window, &layout, &layout.cell_bits(&expected));
+    let Some(best) = hypotheses.first() else { return Ok(0) };
+    let responses = sync::cell_responses(&best.folded, &layout, best.offset);
     let soft = layout.gather(&responses, expected.len());
     let agreement: f64 = soft.iter().zip(&expected).map(|(s, e)| f64::from(s * e)).sum();
     let energy: f64 = soft.iter().map(|s| f64::from(s * s)).sum();
-    let z = if energy > 0.0 { agreement / energy.sqrt() } else { 0.0 };
-    Ok(coding::status_from_z(z))
+    let mark_z = if energy > 0.0 { agreement / energy.sqrt() } else { 0.0 };
+    Ok(coding::status_from_search_z(best.pilot_z).min(coding::status_from_z(mark_z)))
 }
 
 /// Embeds a watermark image for semi-blind extraction (`watermark/3/type/1`): the same channel as
@@ -251,13 +259,15 @@ pub fn extract_semi(
     let (ow, oh) = check_buffer(original, original_width, original_height)?;
     let layout = Layout::new(key);
     let window = Plane::luma_window(marked, mw, mh, READ_WINDOW);
-    let Some(located) = sync::locate(&window, &layout) else {
-        return Ok(SemiExtraction { status: 0, recovered: None });
-    };
     let view = semi::Original { rgba: original, width: ow, height: oh };
-    let Some(difference) = semi::difference(&window, &located, &view) else {
+    let registered = sync::hypotheses(&window, &layout, &layout.pilot_bits())
+        .into_iter()
+        .filter_map(|located| semi::register(&window, &located, &view).map(|registration| (located, registration)))
+        .min_by(|a, b| a.1.variance.total_cmp(&b.1.variance));
+    let Some((located, registration)) = registered else {
         return Ok(SemiExtraction { status: 0, recovered: None });
     };
+    let difference = semi::difference(&window, located.scale, &registration, &view);
     let folded = sync::fold(&difference.whitened_residual(sync::residual_radius(located.scale)), located.scale);
     let status = coding::status_from_z(sync::pilot_z_at(&folded, &layout, located.offset));
     let responses = sync::cell_responses(&folded, &layout, located.offset);
@@ -292,11 +302,6 @@ fn embed_channel(key: &[u8], rgba: &mut [u8], size: (usize, usize), channel: &[f
     let window = Plane::luma_window(rgba, width, height, READ_WINDOW);
     let values = embed::informed_values((rgba, width, height), &window, &layout, &bits, target_rms, semi);
     embed::Pattern::new(rgba, width, height, values, target_rms).apply(rgba, width, height);
-}
-
-/// Finds the tile in the centred read window of a validated buffer.
-fn locate(layout: &Layout, rgba: &[u8], width: usize, height: usize) -> Option<Located> {
-    sync::locate(&Plane::luma_window(rgba, width, height, READ_WINDOW), layout)
 }
 
 /// Luma (BT.601 weights) of an RGB triple.
