@@ -260,8 +260,12 @@ pub fn extract_semi(
     let layout = Layout::new(key);
     let window = Plane::luma_window(marked, mw, mh, READ_WINDOW);
     let view = semi::Original { rgba: original, width: ow, height: oh };
-    let registered = sync::hypotheses(&window, &layout, &layout.pilot_bits())
+    let pilots = layout.pilot_bits();
+    let size_ratios =
+        [f64::from(marked_height) / f64::from(original_height), f64::from(marked_width) / f64::from(original_width)];
+    let registered = sync::hypotheses(&window, &layout, &pilots)
         .into_iter()
+        .chain(sync::hypotheses_near(&window, &layout, &pilots, &size_ratios))
         .filter_map(|located| semi::register(&window, &located, &view).map(|registration| (located, registration)))
         .min_by(|a, b| a.1.variance.total_cmp(&b.1.variance));
     let Some((located, registration)) = registered else {

@@ -29,6 +29,10 @@ const CELL_BINS: usize = CELL / BIN;
 const MIN_PERIOD: usize = 40;
 /// Longest period searched, in received pixels (scale 2.25).
 const MAX_PERIOD: usize = 288;
+/// Smallest scale searched.
+const MIN_SCALE: f64 = MIN_PERIOD as f64 / TILE as f64;
+/// Largest scale searched.
+const MAX_SCALE: f64 = MAX_PERIOD as f64 / TILE as f64;
 /// Side of the window the autocorrelation is computed on.
 const PERIOD_WINDOW: usize = 1024;
 /// High-pass radius at scale 1, in pixels (scaled with the candidate scale).
@@ -108,6 +112,28 @@ pub(crate) fn hypotheses(window: &Plane, layout: &Layout, known: &[f32; CELL_COU
     }
     refined.sort_by(|a, b| b.pilot_z.total_cmp(&a.pilot_z));
     distinct(refined)
+}
+
+/// The best hypotheses near each of `scales` (each refined like a search candidate), best first:
+/// for a reader that can guess the scale, such as the semi-blind one from the images' sizes.
+pub(crate) fn hypotheses_near(
+    window: &Plane,
+    layout: &Layout,
+    known: &[f32; CELL_COUNT],
+    scales: &[f64],
+) -> Vec<Located> {
+    if window.width < 2 * MIN_PERIOD || window.height < 2 * MIN_PERIOD {
+        return Vec::new();
+    }
+    let mut search = Search::new(layout, known);
+    let mut found: Vec<Located> = Vec::new();
+    for &scale in scales.iter().filter(|s| (MIN_SCALE..=MAX_SCALE).contains(*s)) {
+        for step in -REFINE_STEPS..=REFINE_STEPS {
+            found.extend(search.evaluate(window, scale * (1.0 + REFINE_STEP * f64::from(step))));
+        }
+    }
+    found.sort_by(|a, b| b.pilot_z.total_cmp(&a.pilot_z));
+    distinct(found)
 }
 
 /// The best [`HYPOTHESES`] of `sorted`, dropping any that repeats a better one's offset at
