@@ -1,10 +1,12 @@
 //! Adding the tile to an RGBA buffer, with informed (host-interference-rejecting) cell values.
 //!
 //! Data flow: RGBA -> per 8 x 8 block luma standard deviation (the perceptual mask: busy blocks
-//! hide more) -> [`Pattern`]: `gain x mask x cell value x bump(x) x bump(y)`, the gain chosen so
-//! that the pattern's RMS over the image is the target (which fixes the PSNR) -> the rounded delta
-//! added to R, G and B alike (so luma moves by the delta and hue stays put), clamped to 0..255.
-//! Only one float per 8 x 8 block is kept, so memory stays at N/64 floats beyond the buffer.
+//! hide more; and an SSIM ceiling on the block's amplitude, see [`SSIM_BUDGET`]) -> [`Pattern`]:
+//! `gain x mask x cell value x bump(x) x bump(y)`, each block's amplitude clamped to its ceiling,
+//! the gain found by bisection so that the pattern's RMS over the image is the target (which
+//! fixes the PSNR) where the ceilings allow -> the rounded delta added to R, G and B alike (so
+//! luma moves by the delta and hue stays put), clamped to 0..255. Two floats per 8 x 8 block are
+//! kept, so memory stays at N/32 floats beyond the buffer.
 //!
 //! Informed embedding (improved spread spectrum): the extractor sums every copy of a cell, so
 //! the photo itself adds a fixed "host interference" to each cell's response, which dominates on

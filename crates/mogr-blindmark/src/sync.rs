@@ -1,17 +1,23 @@
-//! Finding the tile in a received image: its period (hence the scale) and its phase (hence the
-//! crop offset), then reading every cell.
+//! Finding the tile in a received image: its scale and its phase (hence the crop offset), as a
+//! ranked list of hypotheses, then reading every cell.
 //!
-//! 1. Period: the tile repeats, so the whitened residual's autocorrelation along rows and along
-//!    columns (computed with FFTs) has a peak at the period. The strongest local maxima between
-//!    [`MIN_PERIOD`] and [`MAX_PERIOD`] received pixels, refined to sub-pixel by a parabola, and
-//!    their halves, are the candidates, and so is scale 1 (the untouched image). No size information from embedding time is used, so a
-//!    resize to any scale in 0.32x-2.25x (and crops) leaves the search unchanged.
-//! 2. Phase: for each candidate the residual is folded: every received pixel is mapped back to
+//! 1. Scale candidates: the tile repeats, so the whitened residual's autocorrelation along rows
+//!    and along columns (computed with FFTs) has a peak at the period. The strongest local maxima
+//!    between [`MIN_PERIOD`] and [`MAX_PERIOD`] received pixels, refined to sub-pixel by a
+//!    parabola and with their harmonics, and their halves, are candidates, and so is scale 1 (the
+//!    untouched image). When none of them reaches [`DENSE_TRIGGER`] sigmas in step 2 (small
+//!    images, whose few tile copies do not show in the autocorrelation, or heavy attacks), every
+//!    scale of a 0.5 % geometric grid over 0.31x-2.25x is tried too, on the centre
+//!    [`DENSE_WINDOW`] px. No size information from embedding time is used, so a resize to any
+//!    scale in range (and crops) leaves the search unchanged.
+//! 2. Phase: for each scale the residual is folded: every received pixel is mapped back to
 //!    tile coordinates (`x / scale mod 128`) and averaged into a 64 x 64 grid of 2 x 2-pixel bins,
 //!    which adds up all the tile copies in the window. The folded grid is cyclically correlated
-//!    with the pilot template; the best offset's height above the other offsets, in standard
-//!    deviations (`pilot_z`), scores the candidate. The three best candidates' scales are refined
-//!    in 0.25 % steps.
+//!    with the template of the cells the reader knows (the pilots, plus the mark's cells when the
+//!    reader knows the mark) through a 2-D FFT; the best offsets' heights above the mean over
+//!    offsets, in standard deviations (`pilot_z`), score the hypotheses. The best scales are
+//!    refined in 0.25 % steps on the whole window, and the [`HYPOTHESES`] best distinct
+//!    (scale, offset) pairs go to the payload decoders, which can check them (CRC, registration).
 //! 3. Cells: each cell's response is the folded grid, shifted by the offset, weighted by the
 //!    bump, times the cell's chip.
 
