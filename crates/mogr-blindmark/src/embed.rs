@@ -32,8 +32,14 @@ const MASK_MAX: f32 = 2.0;
 const MASK_REFERENCE: f32 = 10.0;
 /// Largest per-pixel delta, whatever the gain.
 const MAX_DELTA: f32 = 14.0;
-/// Smallest share of the bit kept in a cell value when cancelling host interference.
-const MIN_BIT_SHARE: f32 = 0.7;
+/// Smallest share of the bit kept in a cell value when cancelling host interference. The
+/// cancellation is computed for the unattacked image; after a downscale and JPEG the photo's
+/// interference is no longer the one cancelled, and the energy spent on it is lost. Measured on
+/// the corpus's smallest photos (crop 10 % + 50 % + brightness + JPEG q70): 0.7 left the level-1
+/// mark at status 72 on the 320 x 480 cat and the text unread on the 650 x 470 photo; 0.9 gives
+/// 87-88 and reads the text, and no unattacked or single-attack run got worse (the minimum text
+/// status without attack rose from 76 to 79).
+const MIN_BIT_SHARE: f32 = 0.9;
 /// Largest magnitude of a cell value relative to the mean.
 const MAX_VALUE: f32 = 3.0;
 
