@@ -1,5 +1,6 @@
 //! A small iterative radix-2 complex FFT, used by the synchroniser to compute autocorrelations of
-//! rows and columns (Wiener-Khinchin: the inverse transform of the power spectrum). Lengths are
+//! rows and columns (Wiener-Khinchin: the inverse transform of the power spectrum) and, in 2-D,
+//! the cyclic correlation of the folded tile with the pilot template. Lengths are
 //! powers of two; callers zero-pad.
 
 use std::f64::consts::PI;
@@ -38,6 +39,28 @@ pub(crate) fn fft(re: &mut [f64], im: &mut [f64], inverse: bool) {
     if inverse {
         let scale = 1.0 / n as f64;
         re.iter_mut().chain(im.iter_mut()).for_each(|v| *v *= scale);
+    }
+}
+
+/// In-place 2-D FFT of a `side x side` row-major complex array (rows, then columns).
+pub(crate) fn fft_2d(re: &mut [f64], im: &mut [f64], side: usize, inverse: bool) {
+    if re.len() != side * side || im.len() != side * side {
+        return;
+    }
+    for (row_re, row_im) in re.chunks_mut(side).zip(im.chunks_mut(side)) {
+        fft(row_re, row_im, inverse);
+    }
+    let (mut column_re, mut column_im) = (vec![0.0; side], vec![0.0; side]);
+    for x in 0..side {
+        for y in 0..side {
+            column_re[y] = re[y * side + x];
+            column_im[y] = im[y * side + x];
+        }
+        fft(&mut column_re, &mut column_im, inverse);
+        for y in 0..side {
+            re[y * side + x] = column_re[y];
+            im[y * side + x] = column_im[y];
+        }
     }
 }
 

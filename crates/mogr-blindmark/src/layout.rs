@@ -18,6 +18,8 @@ pub(crate) const TILE: usize = CELL * CELLS_PER_SIDE;
 pub(crate) const CELL_COUNT: usize = CELLS_PER_SIDE * CELLS_PER_SIDE;
 /// Cells carrying the known synchronisation pattern.
 pub(crate) const PILOT_COUNT: usize = 64;
+/// Cells carrying channel bits.
+pub(crate) const DATA_COUNT: usize = CELL_COUNT - PILOT_COUNT;
 
 /// The bump's value at continuous position `t` (0..8) inside a cell.
 pub(crate) fn bump(t: f64) -> f64 {
@@ -59,6 +61,12 @@ impl Layout {
             }
         }
         bits
+    }
+
+    /// The bit of every cell as far as a reader who does not know the payload knows it: +1 for
+    /// pilots, 0 for data cells.
+    pub(crate) fn pilot_bits(&self) -> [f32; CELL_COUNT] {
+        self.cell_bits(&[])
     }
 
     /// Gathers per-cell responses (already multiplied by their chips) back into `length` soft

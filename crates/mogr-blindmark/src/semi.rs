@@ -60,12 +60,26 @@ impl Original<'_> {
     }
 }
 
-/// The received window minus the registered original (0 where the original does not reach).
-pub(crate) fn difference(window: &Plane, located: &Located, original: &Original<'_>) -> Option<Plane> {
+/// Where the original sits under the received window: the shift of original coordinates, and the
+/// variance of the luma difference there (small when the geometry is right).
+pub(crate) struct Registration {
+    shift: (f64, f64),
+    /// Variance of the luma difference on the sample grid.
+    pub(crate) variance: f64,
+}
+
+/// Original x (or y) of received position `position` at `scale` with `shift`.
+fn to_original(position: usize, scale: f64, shift: f64) -> f64 {
+    (position as f64 + 0.5) / scale + shift - 0.5
+}
+
+/// The best registration of the original under `window` for the tile geometry of `located`,
+/// if one overlaps at least half of the sample grid.
+pub(crate) fn register(window: &Plane, located: &Located, original: &Original<'_>) -> Option<Registration> {
     let scale = located.scale;
     let bin = (TILE / BINS) as f64;
     let base = (-bin * located.offset.0 as f64, -bin * located.offset.1 as f64);
-    let to_original = |position: usize, shift: f64| (position as f64 + 0.5) / scale + shift - 0.5;
+    let to_original = |position: usize, shift: f64| to_original(position, scale, shift);
     let score = |shift: (f64, f64)| -> Option<f64> {
         let (mut sum, mut squares, mut count) = (0.0f64, 0.0f64, 0usize);
         for j in 0..SAMPLES {
@@ -108,7 +122,14 @@ pub(crate) fn difference(window: &Plane, located: &Located, original: &Original<
             consider((coarse.0 + 0.5 * f64::from(dx), coarse.1 + 0.5 * f64::from(dy)), &mut best);
         }
     }
-    let shift = best?.0;
+    best.map(|(shift, variance)| Registration { shift, variance })
+}
+
+/// The received window minus the original registered by `registration` (0 where the original
+/// does not reach).
+pub(crate) fn difference(window: &Plane, scale: f64, registration: &Registration, original: &Original<'_>) -> Plane {
+    let shift = registration.shift;
+    let to_original = |position: usize, shift: f64| to_original(position, scale, shift);
     let footprint = 1.0 / scale;
     let mut out = window.clone();
     for y in 0..window.height {
@@ -119,5 +140,5 @@ pub(crate) fn difference(window: &Plane, located: &Located, original: &Original<
             out.data[index] = original.sample(ox, oy, footprint).map_or(0.0, |value| window.data[index] - value);
         }
     }
-    Some(out)
+    out
 }

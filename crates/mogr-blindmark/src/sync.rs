@@ -1,21 +1,27 @@
-//! Finding the tile in a received image: its period (hence the scale) and its phase (hence the
-//! crop offset), then reading every cell.
+//! Finding the tile in a received image: its scale and its phase (hence the crop offset), as a
+//! ranked list of hypotheses, then reading every cell.
 //!
-//! 1. Period: the tile repeats, so the whitened residual's autocorrelation along rows and along
-//!    columns (computed with FFTs) has a peak at the period. The strongest local maxima between
-//!    [`MIN_PERIOD`] and [`MAX_PERIOD`] received pixels, refined to sub-pixel by a parabola, and
-//!    their halves, are the candidates, and so is scale 1 (the untouched image). No size information from embedding time is used, so a
-//!    resize to any scale in 0.32x-2.25x (and crops) leaves the search unchanged.
-//! 2. Phase: for each candidate the residual is folded: every received pixel is mapped back to
+//! 1. Scale candidates: the tile repeats, so the whitened residual's autocorrelation along rows
+//!    and along columns (computed with FFTs) has a peak at the period. The strongest local maxima
+//!    between [`MIN_PERIOD`] and [`MAX_PERIOD`] received pixels, refined to sub-pixel by a
+//!    parabola and with their harmonics, and their halves, are candidates, and so is scale 1 (the
+//!    untouched image). When none of them reaches [`DENSE_TRIGGER`] sigmas in step 2 (small
+//!    images, whose few tile copies do not show in the autocorrelation, or heavy attacks), every
+//!    scale of a 0.5 % geometric grid over 0.31x-2.25x is tried too, on the centre
+//!    [`DENSE_WINDOW`] px. No size information from embedding time is used, so a resize to any
+//!    scale in range (and crops) leaves the search unchanged.
+//! 2. Phase: for each scale the residual is folded: every received pixel is mapped back to
 //!    tile coordinates (`x / scale mod 128`) and averaged into a 64 x 64 grid of 2 x 2-pixel bins,
 //!    which adds up all the tile copies in the window. The folded grid is cyclically correlated
-//!    with the pilot template; the best offset's height above the other offsets, in standard
-//!    deviations (`pilot_z`), scores the candidate. The three best candidates' scales are refined
-//!    in 0.25 % steps.
+//!    with the template of the cells the reader knows (the pilots, plus the mark's cells when the
+//!    reader knows the mark) through a 2-D FFT; the best offsets' heights above the mean over
+//!    offsets, in standard deviations (`pilot_z`), score the hypotheses. The best scales are
+//!    refined in 0.25 % steps on the whole window, and the [`HYPOTHESES`] best distinct
+//!    (scale, offset) pairs go to the payload decoders, which can check them (CRC, registration).
 //! 3. Cells: each cell's response is the folded grid, shifted by the offset, weighted by the
 //!    bump, times the cell's chip.
 
-use crate::fft::fft;
+use crate::fft::{fft, fft_2d};
 use crate::layout::{CELL, CELL_COUNT, CELLS_PER_SIDE, Layout, TILE, bump};
 use crate::plane::Plane;
 
@@ -29,20 +35,35 @@ const CELL_BINS: usize = CELL / BIN;
 const MIN_PERIOD: usize = 40;
 /// Longest period searched, in received pixels (scale 2.25).
 const MAX_PERIOD: usize = 288;
+/// Smallest scale searched.
+const MIN_SCALE: f64 = MIN_PERIOD as f64 / TILE as f64;
+/// Largest scale searched.
+const MAX_SCALE: f64 = MAX_PERIOD as f64 / TILE as f64;
 /// Side of the window the autocorrelation is computed on.
 const PERIOD_WINDOW: usize = 1024;
 /// High-pass radius at scale 1, in pixels (scaled with the candidate scale).
 const RESIDUAL_RADIUS: f64 = 1.5;
 /// Best coarse candidates whose scale is refined.
-const CANDIDATES_REFINED: usize = 3;
+const CANDIDATES_REFINED: usize = 8;
 /// Relative scale step of the refinement.
 const REFINE_STEP: f64 = 0.0025;
 /// Refinement steps on each side.
 const REFINE_STEPS: i32 = 3;
 /// Autocorrelation peaks tried.
 const PEAKS_TRIED: usize = 10;
+/// Synchronisation hypotheses handed to the payload decoders.
+pub(crate) const HYPOTHESES: usize = 16;
+/// Offsets kept per scale tried.
+const OFFSETS_PER_SCALE: usize = 3;
+/// Pilot peak (sigmas) below which the dense scale grid is searched too.
+const DENSE_TRIGGER: f64 = 7.0;
+/// Relative step of the dense scale grid.
+const DENSE_STEP: f64 = 0.005;
+/// Side of the centred window the dense scale grid is tried on (bounds its work).
+const DENSE_WINDOW: usize = 512;
 
 /// Where the tile is in a received image.
+#[derive(Clone)]
 pub(crate) struct Located {
     /// Received pixels per embedded pixel.
     pub(crate) scale: f64,
@@ -54,41 +75,121 @@ pub(crate) struct Located {
     pub(crate) folded: Vec<f32>,
 }
 
-/// Finds the tile in `window` (a luma plane cut from the received image), if the window holds at
-/// least a few periods of the smallest scale.
-pub(crate) fn locate(window: &Plane, layout: &Layout) -> Option<Located> {
+/// The [`HYPOTHESES`] most likely (scale, offset) pairs for the tile in `window`, best correlation
+/// with the known cells first; empty when the window is too small to search. `known` is the bit
+/// of every cell the searcher knows (+1 for pilots, the expected bit of a data cell when the
+/// payload is known, 0 when it is not); `pilot_z` is then the correlation with all of them.
+///
+/// Candidates come from the autocorrelation peaks and scale 1; when none of them has a pilot
+/// peak of [`DENSE_TRIGGER`] sigmas (small or heavily attacked images, whose autocorrelation is
+/// too noisy to show the period), every scale of a geometric grid is tried on the centre of the
+/// window as well. The best candidates' scales are then refined on the whole window.
+pub(crate) fn hypotheses(window: &Plane, layout: &Layout, known: &[f32; CELL_COUNT]) -> Vec<Located> {
     if window.width < 2 * MIN_PERIOD || window.height < 2 * MIN_PERIOD {
-        return None;
+        return Vec::new();
     }
+    let mut search = Search::new(layout, known);
     let mut periods = candidate_periods(&window.centre(PERIOD_WINDOW).whitened_residual(4));
     periods.push(TILE as f64);
-    let template = pilot_template(layout);
-    let mut residuals: Vec<(usize, Plane)> = Vec::new();
-    let mut evaluate = |scale: f64| -> Option<Located> {
-        let radius = residual_radius(scale);
-        if !residuals.iter().any(|(r, _)| *r == radius) {
-            residuals.push((radius, window.whitened_residual(radius)));
-        }
-        let (_, residual) = residuals.iter().find(|(r, _)| *r == radius)?;
-        let folded = fold(residual, scale);
-        let (offset, pilot_z) = correlate(&folded, &template);
-        Some(Located { scale, offset, pilot_z, folded })
-    };
-    let mut coarse: Vec<Located> = periods.iter().filter_map(|period| evaluate(period / TILE as f64)).collect();
-    coarse.sort_by(|a, b| b.pilot_z.total_cmp(&a.pilot_z));
-    coarse.truncate(CANDIDATES_REFINED);
-    let mut best: Option<Located> = None;
-    for candidate in coarse {
-        let scale = candidate.scale;
-        let steps = (-REFINE_STEPS..=REFINE_STEPS).filter(|&s| s != 0);
-        let refined = steps.filter_map(|step| evaluate(scale * (1.0 + REFINE_STEP * f64::from(step))));
-        for located in std::iter::once(candidate).chain(refined) {
-            if best.as_ref().is_none_or(|b| located.pilot_z > b.pilot_z) {
-                best = Some(located);
-            }
+    let mut coarse: Vec<Located> =
+        periods.iter().flat_map(|period| search.evaluate(window, period / TILE as f64)).collect();
+    if coarse.iter().all(|located| located.pilot_z < DENSE_TRIGGER) {
+        let centre = window.centre(DENSE_WINDOW);
+        let steps = ((MAX_PERIOD as f64 / MIN_PERIOD as f64).ln() / DENSE_STEP.ln_1p()).ceil() as i32;
+        for step in 0..=steps {
+            let scale = MIN_PERIOD as f64 / TILE as f64 * (1.0 + DENSE_STEP).powi(step);
+            coarse.extend(search.evaluate(&centre, scale));
         }
     }
-    best
+    coarse.sort_by(|a, b| b.pilot_z.total_cmp(&a.pilot_z));
+    let mut refined: Vec<Located> = Vec::new();
+    let mut scales_refined: Vec<f64> = Vec::new();
+    for candidate in &coarse {
+        if scales_refined.len() >= CANDIDATES_REFINED {
+            break;
+        }
+        if scales_refined.iter().any(|s| (s / candidate.scale - 1.0).abs() < REFINE_STEP) {
+            continue;
+        }
+        scales_refined.push(candidate.scale);
+        for step in -REFINE_STEPS..=REFINE_STEPS {
+            refined.extend(search.evaluate(window, candidate.scale * (1.0 + REFINE_STEP * f64::from(step))));
+        }
+    }
+    refined.sort_by(|a, b| b.pilot_z.total_cmp(&a.pilot_z));
+    distinct(refined)
+}
+
+/// The best hypotheses near each of `scales` (each refined like a search candidate), best first:
+/// for a reader that can guess the scale, such as the semi-blind one from the images' sizes.
+pub(crate) fn hypotheses_near(
+    window: &Plane,
+    layout: &Layout,
+    known: &[f32; CELL_COUNT],
+    scales: &[f64],
+) -> Vec<Located> {
+    if window.width < 2 * MIN_PERIOD || window.height < 2 * MIN_PERIOD {
+        return Vec::new();
+    }
+    let mut search = Search::new(layout, known);
+    let mut found: Vec<Located> = Vec::new();
+    for &scale in scales.iter().filter(|s| (MIN_SCALE..=MAX_SCALE).contains(*s)) {
+        for step in -REFINE_STEPS..=REFINE_STEPS {
+            found.extend(search.evaluate(window, scale * (1.0 + REFINE_STEP * f64::from(step))));
+        }
+    }
+    found.sort_by(|a, b| b.pilot_z.total_cmp(&a.pilot_z));
+    distinct(found)
+}
+
+/// The best [`HYPOTHESES`] of `sorted`, dropping any that repeats a better one's offset at
+/// nearly the same scale.
+fn distinct(sorted: Vec<Located>) -> Vec<Located> {
+    let mut kept: Vec<Located> = Vec::new();
+    for located in sorted {
+        let repeated = kept
+            .iter()
+            .any(|k| k.offset == located.offset && (k.scale / located.scale - 1.0).abs() < 2.5 * REFINE_STEP);
+        if !repeated {
+            kept.push(located);
+        }
+        if kept.len() >= HYPOTHESES {
+            break;
+        }
+    }
+    kept
+}
+
+/// The state of one synchronisation search: the pilot template's spectrum and the residuals
+/// already computed, by plane origin, size and high-pass radius.
+struct Search {
+    template: Spectrum,
+    residuals: Vec<((usize, usize, usize, usize), Plane)>,
+}
+
+impl Search {
+    fn new(layout: &Layout, known: &[f32; CELL_COUNT]) -> Self {
+        Self { template: Spectrum::of(&template_grid(layout, known)), residuals: Vec::new() }
+    }
+
+    /// The best [`OFFSETS_PER_SCALE`] offsets of the tile in `plane` at `scale`.
+    fn evaluate(&mut self, plane: &Plane, scale: f64) -> Vec<Located> {
+        let radius = residual_radius(scale);
+        let tag = (plane.origin.0, plane.origin.1, plane.width, radius);
+        let index = match self.residuals.iter().position(|(t, _)| *t == tag) {
+            Some(index) => index,
+            None => {
+                self.residuals.push((tag, plane.whitened_residual(radius)));
+                self.residuals.len() - 1
+            }
+        };
+        let folded = fold(&self.residuals[index].1, scale);
+        let scores = self.template.correlation(&folded);
+        best_offsets(&scores, OFFSETS_PER_SCALE)
+            .into_iter()
+            .map(|(offset, pilot_z)| Located { scale, offset, pilot_z, folded: folded.clone() })
+            .collect()
+    }
 }
 
 /// The high-pass radius for a scale: 2 pixels at scale 1. A short radius whitens the photo
@@ -224,59 +325,93 @@ fn cell_weights() -> [f32; CELL_BINS * CELL_BINS] {
     weights
 }
 
-/// Template entries `(bin x, bin y, weight)` of the pilot cells.
-fn pilot_template(layout: &Layout) -> Vec<(usize, usize, f32)> {
+/// The template of the `known` cell bits as a `BINS x BINS` grid: each cell's bump weights times
+/// its chip and its known bit.
+fn template_grid(layout: &Layout, known: &[f32; CELL_COUNT]) -> Vec<f64> {
     let weights = cell_weights();
-    let mut entries = Vec::with_capacity(layout.pilots.len() * weights.len());
-    for &cell in &layout.pilots {
+    let mut grid = vec![0.0f64; BINS * BINS];
+    for (cell, (&chip, &bit)) in layout.chips.iter().zip(known).enumerate() {
         let (cell_x, cell_y) = (cell % CELLS_PER_SIDE, cell / CELLS_PER_SIDE);
         for j in 0..CELL_BINS {
             for i in 0..CELL_BINS {
-                let weight = weights[j * CELL_BINS + i] * layout.chips[cell];
-                entries.push((cell_x * CELL_BINS + i, cell_y * CELL_BINS + j, weight));
+                let weight = weights[j * CELL_BINS + i] * chip * bit;
+                grid[(cell_y * CELL_BINS + j) * BINS + cell_x * CELL_BINS + i] = f64::from(weight);
             }
         }
     }
-    entries
+    grid
 }
 
-/// The cyclic offset where `template` best matches `folded`, and how many standard deviations that
-/// match stands above the mean over all offsets.
-fn correlate(folded: &[f32], template: &[(usize, usize, f32)]) -> ((usize, usize), f64) {
-    let (z_score, best) = standardise(&correlation_scores(folded, template));
-    ((best % BINS, best / BINS), z_score)
+/// The 2-D spectrum of a `BINS x BINS` template, for cyclic correlations.
+struct Spectrum {
+    re: Vec<f64>,
+    im: Vec<f64>,
 }
 
-/// The template's correlation with `folded` at every cyclic offset, row-major by offset.
-fn correlation_scores(folded: &[f32], template: &[(usize, usize, f32)]) -> Vec<f64> {
-    let mut scores = Vec::with_capacity(BINS * BINS);
-    for dy in 0..BINS {
-        for dx in 0..BINS {
-            let score: f32 =
-                template.iter().map(|&(x, y, w)| w * folded[((y + dy) % BINS) * BINS + (x + dx) % BINS]).sum();
-            scores.push(f64::from(score));
-        }
+impl Spectrum {
+    fn of(grid: &[f64]) -> Self {
+        let (mut re, mut im) = (grid.to_vec(), vec![0.0; grid.len()]);
+        fft_2d(&mut re, &mut im, BINS, false);
+        Self { re, im }
     }
-    scores
+
+    /// The template's correlation with `folded` at every cyclic offset (row-major by offset):
+    /// `score(d) = sum_p template(p) folded(p + d)`, the inverse transform of
+    /// `F(folded) x conj(F(template))`.
+    fn correlation(&self, folded: &[f32]) -> Vec<f64> {
+        let mut re: Vec<f64> = folded.iter().map(|&v| f64::from(v)).collect();
+        let mut im = vec![0.0; re.len()];
+        fft_2d(&mut re, &mut im, BINS, false);
+        for k in 0..re.len() {
+            let (a, b) = (re[k], im[k]);
+            let (c, d) = (self.re[k], -self.im[k]);
+            re[k] = a * c - b * d;
+            im[k] = a * d + b * c;
+        }
+        fft_2d(&mut re, &mut im, BINS, true);
+        re
+    }
 }
 
-/// The largest value's distance from the mean in standard deviations, and its index.
-fn standardise(scores: &[f64]) -> (f64, usize) {
+/// Mean and standard deviation of the scores.
+fn moments(scores: &[f64]) -> (f64, f64) {
     let count = scores.len().max(1) as f64;
     let mean = scores.iter().sum::<f64>() / count;
     let deviation = (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / count).sqrt();
-    let (best, top) =
-        scores.iter().enumerate().fold((0, f64::MIN), |acc, (i, &s)| if s > acc.1 { (i, s) } else { acc });
-    if deviation <= f64::EPSILON { (0.0, best) } else { ((top - mean) / deviation, best) }
+    (mean, deviation)
+}
+
+/// The `count` highest-scoring offsets at least 3 bins apart (a peak spreads over its
+/// neighbours), each with its height above the mean in standard deviations.
+fn best_offsets(scores: &[f64], count: usize) -> Vec<((usize, usize), f64)> {
+    let (mean, deviation) = moments(scores);
+    if deviation <= f64::EPSILON {
+        return vec![((0, 0), 0.0)];
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let cyclic = |a: usize, b: usize| (a + BINS - b) % BINS;
+    let near = |a: usize, b: usize| {
+        let (dx, dy) = (cyclic(a % BINS, b % BINS), cyclic(a / BINS, b / BINS));
+        dx.min(BINS - dx) < 3 && dy.min(BINS - dy) < 3
+    };
+    let mut chosen: Vec<usize> = Vec::new();
+    for index in order {
+        if chosen.len() >= count {
+            break;
+        }
+        if !chosen.iter().any(|&c| near(c, index)) {
+            chosen.push(index);
+        }
+    }
+    chosen.into_iter().map(|i| ((i % BINS, i / BINS), (scores[i] - mean) / deviation)).collect()
 }
 
 /// The pilot correlation at a fixed `offset` of `folded`, in standard deviations of the
 /// correlation over all offsets (used when the offset was found on another signal).
 pub(crate) fn pilot_z_at(folded: &[f32], layout: &Layout, offset: (usize, usize)) -> f64 {
-    let scores = correlation_scores(folded, &pilot_template(layout));
-    let count = scores.len() as f64;
-    let mean = scores.iter().sum::<f64>() / count;
-    let deviation = (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / count).sqrt();
+    let scores = Spectrum::of(&template_grid(layout, &layout.pilot_bits())).correlation(folded);
+    let (mean, deviation) = moments(&scores);
     let at = scores[(offset.1 % BINS) * BINS + offset.0 % BINS];
     if deviation <= f64::EPSILON { 0.0 } else { (at - mean) / deviation }
 }
@@ -333,9 +468,8 @@ mod tests {
         for (bin, value) in folded.iter().enumerate() {
             assert_eq!(*value, (bin % BINS) as f32);
         }
-        assert!(
-            locate(&Plane { width: 10, height: 500, data: vec![0.0; 5000], origin: (0, 0) }, &Layout::new(b"k"))
-                .is_none()
-        );
+        let layout = Layout::new(b"k");
+        let narrow = Plane { width: 10, height: 500, data: vec![0.0; 5000], origin: (0, 0) };
+        assert!(hypotheses(&narrow, &layout, &layout.pilot_bits()).is_empty());
     }
 }

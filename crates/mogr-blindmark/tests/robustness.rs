@@ -14,7 +14,7 @@ use support::Attack;
 const KEY: &[u8] = b"integration-key";
 const TEXT: &str = "Leak42fromAB";
 
-/// Real photos of different sizes, all at least 512 px on each side.
+/// Real photos of different sizes, all at least 533 px on each side.
 const PHOTOS: [&str; 4] = [
     "exif-orientation/Landscape_0.jpg",
     "exif-orientation/Portrait_0.jpg",
@@ -69,6 +69,80 @@ fn text_survives_every_attack_dithered_gif_800x533() {
     text_survives_every_attack(PHOTOS[3]);
 }
 
+/// Small photos (at most 640 px a side), where a 50 % downscale leaves only a few tile copies.
+const SMALL_PHOTOS: [&str; 2] = ["jpeg/DSCN0010_gps.jpg", "png/gama-srgb-order_cat.png"];
+
+#[test]
+fn text_survives_every_attack_small_busy_640x480() {
+    text_survives_every_attack(SMALL_PHOTOS[0]);
+}
+
+#[test]
+fn every_level_survives_half_size_and_jpeg_on_a_small_photo_320x480() {
+    let original = support::load(SMALL_PHOTOS[1]);
+    let (w, h) = original.dimensions();
+    let mark = support::sample_mark(w.min(h) / 8);
+    let mut failures = Vec::new();
+    for level in [Level::One, Level::Two, Level::Three] {
+        let mut marked = original.clone();
+        embed_mark(KEY, &mut marked, w, h, &mark, level).unwrap();
+        assert_invisible(&original, &marked, &format!("{level:?}"));
+        for attack in [Attack::Half, Attack::Jpeg70] {
+            let received = attack.apply(&marked);
+            let (rw, rh) = received.dimensions();
+            let status = detect_mark(KEY, &received, rw, rh, &mark).unwrap();
+            if status <= 75 {
+                failures.push(format!("{level:?} / {}: status {status}", attack.label()));
+            }
+        }
+    }
+    let mut marked = original.clone();
+    embed_text(KEY, &mut marked, w, h, TEXT).unwrap();
+    for attack in [Attack::Half, Attack::Jpeg70] {
+        let received = attack.apply(&marked);
+        let (rw, rh) = received.dimensions();
+        let found = extract_text(KEY, &received, rw, rh).unwrap();
+        if found.text.as_deref() != Some(TEXT) || found.status <= 75 {
+            failures.push(format!("text / {}: {:?} status {}", attack.label(), found.text, found.status));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// The full combination (crop 10 % + 50 % + brightness + JPEG q70) on the smallest photo
+/// (320 x 480): the weakest mark (level 1) is still present. (Measured over 8 keys: 8 of 8 read
+/// above 75. The text on this photo is not read after the combination, and on the 650 x 470
+/// photo only for some keys, so neither is asserted.)
+#[test]
+fn level_one_survives_the_combined_attack_on_the_smallest_photo_320x480() {
+    let cat = support::load(SMALL_PHOTOS[1]);
+    let (w, h) = cat.dimensions();
+    let mark = support::sample_mark(w.min(h) / 8);
+    let mut marked = cat.clone();
+    embed_mark(KEY, &mut marked, w, h, &mark, Level::One).unwrap();
+    let received = Attack::Combined.apply(&marked);
+    let (rw, rh) = received.dimensions();
+    let status = detect_mark(KEY, &received, rw, rh, &mark).unwrap();
+    assert!(status > 75, "status {status}");
+    let wrong = detect_mark(KEY, &received, rw, rh, &left_half(32)).unwrap();
+    assert!(wrong < 60, "a different mark reads as {wrong}");
+}
+
+#[test]
+fn large_smooth_photo_keeps_ssim_at_the_strongest_settings() {
+    let original = support::load("jpeg/ultrahdr_gain-map.jpg");
+    let (w, h) = original.dimensions();
+    let mut marked = original.clone();
+    embed_text(KEY, &mut marked, w, h, TEXT).unwrap();
+    assert_invisible(&original, &marked, "text on 3840x2160 smooth");
+    let received = Attack::Half.apply(&marked);
+    let (rw, rh) = received.dimensions();
+    assert_eq!(extract_text(KEY, &received, rw, rh).unwrap().text.as_deref(), Some(TEXT));
+    let mut marked = original.clone();
+    embed_mark(KEY, &mut marked, w, h, &support::sample_mark(64), Level::Three).unwrap();
+    assert_invisible(&original, &marked, "level 3 on 3840x2160 smooth");
+}
+
 #[test]
 fn level_two_mark_is_detected_after_jpeg_and_the_combined_attack() {
     let mut failures = Vec::new();
@@ -114,7 +188,8 @@ fn semi_blind_mark_is_recovered_with_the_original() {
 #[test]
 fn unmarked_photos_stay_below_sixty() {
     let mark = support::sample_mark(32);
-    for photo in PHOTOS.iter().chain(&["jpeg/DSCN0010_gps.jpg", "jpeg/progressive_3.jpg", "webp/gallery1_1.webp"]) {
+    let small = ["jpeg/progressive_3.jpg", "webp/gallery1_1.webp"];
+    for photo in PHOTOS.iter().chain(&SMALL_PHOTOS).chain(&small) {
         let original = support::load(photo);
         let (w, h) = original.dimensions();
         let text = extract_text(KEY, &original, w, h).unwrap();
