@@ -40,11 +40,24 @@ pub struct Bucket<'a> {
 
 impl<'a> Bucket<'a> {
     /// The bucket of `objects`, without styles.
+    ///
+    /// ```
+    /// let objects = mogr::exec::FolderObjects::new("/srv/bucket");
+    /// let bucket = mogr::Bucket::new(&objects);
+    /// assert_eq!(bucket.styles.style("any"), None);
+    /// ```
     pub fn new(objects: &'a dyn exec::ObjectResolver) -> Bucket<'a> {
         Bucket { objects, styles: &NoStyles }
     }
 
     /// The same bucket with `styles`.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// let styles = HashMap::from([("small".to_owned(), "imageMogr2/thumbnail/!50p".to_owned())]);
+    /// let bucket = mogr::Bucket::new(&mogr::exec::NoObjects).with_styles(&styles);
+    /// assert!(bucket.styles.style("small").is_some());
+    /// ```
     pub fn with_styles(self, styles: &'a dyn Styles) -> Bucket<'a> {
         Bucket { styles, ..self }
     }
@@ -279,21 +292,48 @@ impl Engine {
     }
 
     /// A builder to set the engine up.
+    ///
+    /// ```
+    /// let engine = mogr::Engine::builder().memory_budget(64 << 20).build()?;
+    /// assert_eq!(engine.limits().max_peak_bytes, Some(64 << 20));
+    /// # Ok::<(), mogr::Error>(())
+    /// ```
     pub fn builder() -> EngineBuilder {
         EngineBuilder::default()
     }
 
     /// The limits every request is held to.
+    ///
+    /// ```
+    /// let engine = mogr::Engine::new()?;
+    /// assert_eq!(engine.limits().max_output_side, Some(9_999));
+    /// # Ok::<(), mogr::Error>(())
+    /// ```
     pub fn limits(&self) -> &plan::Limits {
         &self.limits
     }
 
-    /// The executor's settings (threads, JPEG mode, scrop fallback).
+    /// The executor's settings (threads, JPEG mode, scrop fallback, recovered marks).
+    ///
+    /// ```
+    /// let engine = mogr::Engine::new()?;
+    /// assert_eq!(engine.settings().threads, None); // rayon's global pool
+    /// # Ok::<(), mogr::Error>(())
+    /// ```
     pub fn settings(&self) -> &exec::Settings {
         self.executor.settings()
     }
 
-    /// The engine's own bucket: its object resolver and styles.
+    /// The engine's own bucket: its object resolver and styles, for
+    /// [`Engine::process_pipeline`].
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// let styles = BTreeMap::from([("s".to_owned(), "imageMogr2/strip".to_owned())]);
+    /// let engine = mogr::Engine::builder().styles(styles).build()?;
+    /// assert_eq!(engine.bucket().styles.style("s").as_deref(), Some("imageMogr2/strip"));
+    /// # Ok::<(), mogr::Error>(())
+    /// ```
     pub fn bucket(&self) -> Bucket<'_> {
         Bucket { objects: self.objects.as_ref(), styles: self.styles.as_ref() }
     }

@@ -56,18 +56,20 @@ pub struct Response {
 }
 
 impl Response {
-    /// The body's size in bytes.
+    /// The body's size in bytes (see the example on [`Response`]).
     pub fn len(&self) -> usize {
         self.body.len()
     }
 
-    /// Whether the body is empty (never for a successful image; kept for completeness).
+    /// Whether the body is empty (never for a successful image; kept for completeness; see
+    /// the example on [`Response`]).
     pub fn is_empty(&self) -> bool {
         self.body.is_empty()
     }
 
     /// The file extension for the body, without the dot: `jpg`, `png`, `gif`, `webp`, `bmp`,
-    /// `avif`, `heif`, `heic`, `svg` (for `svgc`), or `json` for a report.
+    /// `avif`, `heif`, `heic`, `svg` (for `svgc`), or `json` for a report (see the example on
+    /// [`Response`]).
     pub fn extension(&self) -> &'static str {
         file_extension(self.format)
     }

@@ -35,6 +35,11 @@ pub trait Styles: Send + Sync {
 
 /// No styles: every `style/<name>` is -60967 `StyleNotFound`. What an engine has until it is
 /// given a store.
+///
+/// ```
+/// use mogr::{NoStyles, Styles};
+/// assert_eq!(NoStyles.style("small"), None);
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoStyles;
 
