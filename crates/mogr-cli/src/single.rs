@@ -71,7 +71,7 @@ pub struct Request {
 
 /// `mogr process`: the response body, written to `output` (`-`: standard output).
 pub fn process(input: &Path, rule: &str, output: &Path, request: &Request, run: &RunOptions) -> ExitCode {
-    match mogr::parse(rule) {
+    let pipeline = match mogr::parse(rule) {
         Err(error) => return fail(&error, rule),
         Ok(pipeline) if request.recovered_mark.is_some() && !extracts_semi_blind(&pipeline) => {
             eprintln!(
@@ -79,8 +79,8 @@ pub fn process(input: &Path, rule: &str, output: &Path, request: &Request, run: 
             );
             return ExitCode::from(2);
         }
-        Ok(_) => {}
-    }
+        Ok(pipeline) => pipeline,
+    };
     let image = match read_input(input) {
         Ok(image) => image,
         Err(code) => return code,
@@ -91,7 +91,7 @@ pub fn process(input: &Path, rule: &str, output: &Path, request: &Request, run: 
         Err(error) => return fail(&error, rule),
     };
     let objects = mogr::exec::FolderObjects::new(&request.bucket);
-    let response = match engine.process_in(&image, rule, mogr::Bucket::new(&objects)) {
+    let response = match engine.process_pipeline(&image, &pipeline, mogr::Bucket::new(&objects)) {
         Ok(response) => response,
         Err(error) => return fail(&error, rule),
     };

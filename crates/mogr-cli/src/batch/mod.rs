@@ -80,7 +80,6 @@ pub fn run(args: &BatchArgs) -> ExitCode {
     };
     let writer = Writer { overwrite: args.overwrite, inputs: canonical_paths(&entries) };
     let batch = Batch {
-        rule: &args.rule,
         pipeline: &pipeline,
         inspects_any_file: matches!(pipeline.stages.as_slice(), [mogr::syntax::Stage::ImageInspect]),
         limits: &limits,

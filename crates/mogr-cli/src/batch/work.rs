@@ -25,8 +25,6 @@ pub enum Outcome {
 
 /// What every file of a batch shares.
 pub struct Batch<'a> {
-    /// The rule.
-    pub rule: &'a str,
     /// The rule, parsed.
     pub pipeline: &'a mogr::Pipeline,
     /// Whether the rule is only `ci-process=ImageInspect`, which answers for any file.
@@ -109,7 +107,9 @@ impl Batch<'_> {
         if self.writer.overwrite {
             return None;
         }
-        let plan = mogr::plan(image, self.rule, self.limits).ok().filter(|plan| plan.ignored_error.is_none())?;
+        let probe = mogr::plan::probe(image).ok()?;
+        let plan =
+            mogr::plan::plan(self.pipeline, &probe, self.limits).ok().filter(|plan| plan.ignored_error.is_none())?;
         let output = plan.output();
         let format = if output.report.is_some() { None } else { Some(output.format) };
         let path = self.out_dir.join(with_extension(stem, mogr::file_extension(format)));
