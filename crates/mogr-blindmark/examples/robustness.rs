@@ -1,6 +1,9 @@
 //! The robustness table of the README: every watermark type over corpus photos, each attacked
 //! with independent tools (the `image` crate's JPEG encoder and resizer), plus the false-positive
-//! rate over every decodable corpus image left unmarked.
+//! rate over every decodable corpus image left unmarked. Text runs also report the channel's
+//! measured capacity (`measure_text`), so a run whose attack left fewer bits than the text needs
+//! (which no decoder could read) shows apart from a decoder's miss; a last table reads texts of
+//! 4 to 16 characters under the full combination over several keys.
 //!
 //! Run: `cargo run --release -p mogr-blindmark --example robustness [-- photo-filter]`
 
@@ -12,7 +15,7 @@ mod support;
 use std::time::Instant;
 
 use image::RgbaImage;
-use mogr_blindmark::{Level, LumaImage};
+use mogr_blindmark::{Level, LumaImage, TextChannel};
 use support::Attack;
 
 const KEY: &[u8] = b"mogr-robustness-key";
@@ -59,6 +62,8 @@ struct Cell {
     runs: usize,
     passes: usize,
     statuses: Vec<u8>,
+    /// Text runs whose measured channel capacity is below the text's payload.
+    beyond_capacity: usize,
 }
 
 fn mark_for(image: &RgbaImage) -> LumaImage {
@@ -120,9 +125,22 @@ fn main() {
             let marked = embed(kind, &original);
             quality[k].push((support::psnr(&original, &marked), support::ssim(&original, &marked)));
             for (a, &attack) in Attack::ALL.iter().enumerate() {
-                let (passed, status) = extract(kind, &attack.apply(&marked), &original);
+                let received = attack.apply(&marked);
+                let (passed, status) = extract(kind, &received, &original);
+                let channel = (kind == Kind::Text).then(|| text_channel(KEY, &received, TEXT));
+                if let Some(c) = channel.filter(|c| passed && !c.within_capacity()) {
+                    let (read, payload) = (c.capacity_bits, c.payload_bits);
+                    eprintln!("  read beyond the measured capacity / {}: {read:.1} of {payload} bits", attack.label());
+                }
                 if !passed {
-                    eprintln!("  FAIL {} / {}: status {status}", kind.label(), attack.label());
+                    let capacity =
+                        channel.map(|c| format!(", capacity {:.1} of {} bits", c.capacity_bits, c.payload_bits));
+                    eprintln!(
+                        "  FAIL {} / {}: status {status}{}",
+                        kind.label(),
+                        attack.label(),
+                        capacity.unwrap_or_default()
+                    );
                 }
                 if let Some(row) = per_photo.last_mut() {
                     row.1 += 1;
@@ -132,6 +150,7 @@ fn main() {
                 cell.runs += 1;
                 cell.passes += usize::from(passed);
                 cell.statuses.push(status);
+                cell.beyond_capacity += usize::from(channel.is_some_and(|c| !c.within_capacity()));
             }
         }
     }
@@ -142,6 +161,7 @@ fn main() {
     for (photo, runs, passes) in &per_photo {
         println!("| {photo} | {passes}/{runs} |");
     }
+    text_lengths(&photos);
     false_positives(&filter);
     println!("\nGenerated in {:.0} s.", started.elapsed().as_secs_f64());
 }
@@ -175,8 +195,8 @@ fn print_tables(photos: &[&str], cells: &[Vec<Cell>], quality: &[Vec<(f64, f64)>
             quality.iter().map(|values| format!("{:.2} / {:.4}", values[p].0, values[p].1)).collect();
         println!("| {photo} | {} |", row.join(" | "));
     }
-    println!("\n| type | attack | pass | mean status | min status |");
-    println!("|---|---|---|---|---|");
+    println!("\n| type | attack | pass | mean status | min status | beyond capacity |");
+    println!("|---|---|---|---|---|---|");
     for (k, kind) in Kind::ALL.iter().enumerate() {
         for (a, attack) in Attack::ALL.iter().enumerate() {
             let cell = &cells[k][a];
@@ -185,9 +205,68 @@ fn print_tables(photos: &[&str], cells: &[Vec<Cell>], quality: &[Vec<(f64, f64)>
             }
             let mean = cell.statuses.iter().map(|&s| f64::from(s)).sum::<f64>() / cell.runs as f64;
             let min = cell.statuses.iter().copied().min().unwrap_or(0);
-            println!("| {} | {} | {}/{} | {mean:.1} | {min} |", kind.label(), attack.label(), cell.passes, cell.runs);
+            let beyond = if *kind == Kind::Text { cell.beyond_capacity.to_string() } else { "-".to_string() };
+            println!(
+                "| {} | {} | {}/{} | {mean:.1} | {min} | {beyond} |",
+                kind.label(),
+                attack.label(),
+                cell.passes,
+                cell.runs
+            );
         }
     }
+}
+
+/// The measured channel of `text` in `received` (a received image always holds a tile here).
+fn text_channel(key: &[u8], received: &RgbaImage, text: &str) -> TextChannel {
+    let (w, h) = received.dimensions();
+    mogr_blindmark::measure_text(key, received, w, h, text).unwrap().expect("image large enough to search")
+}
+
+/// Keys and texts of the length table: one text of each length per key.
+const LENGTH_KEYS: [&[u8]; 4] = [b"mogr-robustness-key", b"length-key-1", b"length-key-2", b"length-key-3"];
+const LENGTH_TEXTS: [[&str; 4]; 4] = [
+    ["Ab12", "mogr2026", "Hello2026xyz", "ABCDEFGHIJKLmnop"],
+    ["zz99", "K7q2Lm4P", "a1b2c3d4e5f6", "0123456789abcdef"],
+    ["User", "Leak0042", "Dept7Room301", "Q9w8E7r6T5y4U3i2"],
+    ["7XyZ", "photoABC", "Z0Y1X2W3V4U5", "staff00000012345"],
+];
+
+/// Texts of 4, 8, 12 and 16 characters under the full combination, over several keys: reads and
+/// the mean measured capacity against each length's payload.
+fn text_lengths(photos: &[&str]) {
+    let lengths: Vec<usize> = LENGTH_TEXTS[0].iter().map(|t| t.len()).collect();
+    let mut payloads = vec![0usize; lengths.len()];
+    let mut rows = Vec::new();
+    for photo in photos {
+        let original = support::load(photo);
+        let (w, h) = original.dimensions();
+        let mut reads = vec![0usize; lengths.len()];
+        let (mut capacity, mut runs) = (0.0, 0.0);
+        for (key, texts) in LENGTH_KEYS.iter().zip(&LENGTH_TEXTS) {
+            for (column, text) in texts.iter().enumerate() {
+                let mut marked = original.clone();
+                mogr_blindmark::embed_text(key, &mut marked, w, h, text).unwrap();
+                let received = Attack::Combined.apply(&marked);
+                let (rw, rh) = received.dimensions();
+                let found = mogr_blindmark::extract_text(key, &received, rw, rh).unwrap();
+                reads[column] += usize::from(found.text.as_deref() == Some(*text) && found.status > 75);
+                let channel = text_channel(key, &received, text);
+                payloads[column] = channel.payload_bits;
+                capacity += channel.capacity_bits;
+                runs += 1.0;
+            }
+        }
+        let cells: Vec<String> = reads.iter().map(|r| format!("{r}/{}", LENGTH_KEYS.len())).collect();
+        rows.push(format!("| {photo} ({w}x{h}) | {} | {:.0} |", cells.join(" | "), capacity / runs));
+    }
+    println!("\nText length under the full combination (crop 10 % + 50 % + bright +20 + JPEG q70),");
+    println!("{} keys each: texts read / runs, and the channel's mean measured capacity in bits.\n", LENGTH_KEYS.len());
+    let header: Vec<String> =
+        lengths.iter().zip(&payloads).map(|(l, bits)| format!("{l} chars ({bits} bits)")).collect();
+    println!("| photo | {} | mean capacity (bits) |", header.join(" | "));
+    println!("|---|{}---|", "---|".repeat(lengths.len()));
+    rows.iter().for_each(|row| println!("{row}"));
 }
 
 /// Every decodable corpus image (outside `hostile/`, at most 40 Mpx, at least 64 px a side),

@@ -1,18 +1,33 @@
-//! Payloads to channel bits and back: text (6 bits a character, a keyed CRC-24, decoded by trying
-//! every length), marks (the binarised watermark image resampled to 12 x 12), the keyed
+//! Payloads to channel bits and back: text (6 bits a character and a keyed CRC, decoded by
+//! trying every length), marks (the binarised watermark image resampled to 12 x 12), the keyed
 //! scrambling that makes every channel look random, and the confidence scale of statuses.
+//!
+//! The CRC is what tells a text from noise, and the decoder tries many candidate words per image
+//! (every length at every synchronisation hypothesis), so its width sets the false-read odds:
+//! 24 bits for texts longer than [`SHORT_TEXT_CHARS`] (tried at the [`HYPOTHESES`] best
+//! hypotheses), 32 bits for short texts, which are also tried at up to
+//! [`EXTENDED_HYPOTHESES`] more when the pilots alone cannot synchronise (small, heavily
+//! attacked images: a short text's strong code reads where the 64 pilot cells do not stand out
+//! from the photo). Short texts have the capacity to spare for the 8 extra bits.
 
 use crate::convolutional;
 use crate::key::{KeyStream, purpose};
 use crate::layout::DATA_COUNT;
+#[cfg(doc)]
+use crate::sync::{EXTENDED_HYPOTHESES, HYPOTHESES};
 
 /// Longest text, in characters.
 pub const MAX_TEXT_CHARS: usize = 16;
 /// Side of the grid a watermark image is resampled to before embedding.
 pub const MARK_GRID: usize = 12;
-/// CRC bits appended to a text. 24 rather than 16 because the decoder tries every length at
-/// several synchronisation hypotheses: `16 x HYPOTHESES` candidate words per image.
-const CRC_BITS: usize = 24;
+/// Longest text that gets the 32-bit CRC and is tried at the extended hypotheses.
+pub(crate) const SHORT_TEXT_CHARS: usize = 6;
+/// CRC bits of texts longer than [`SHORT_TEXT_CHARS`]: `10 x HYPOTHESES` candidate words per
+/// image, false-read odds about 1e-5.
+const LONG_CRC_BITS: usize = 24;
+/// CRC bits of short texts: `(HYPOTHESES + EXTENDED_HYPOTHESES) x 6` candidate words, odds
+/// about 4e-7.
+const SHORT_CRC_BITS: usize = 32;
 /// Bits a character takes.
 const CHAR_BITS: usize = 6;
 
@@ -29,17 +44,22 @@ pub(crate) fn symbol_of(character: char) -> Option<u8> {
 pub(crate) fn text_channel(key: &[u8], symbols: &[u8]) -> Vec<f32> {
     let mut bits: Vec<bool> =
         symbols.iter().flat_map(|&s| (0..CHAR_BITS).rev().map(move |b| (s >> b) & 1 == 1)).collect();
-    let crc = crc24(key, symbols);
-    bits.extend((0..CRC_BITS).rev().map(|b| (crc >> b) & 1 == 1));
+    let crc_bits = crc_bits(symbols.len());
+    let crc = keyed_crc(key, symbols, crc_bits);
+    bits.extend((0..crc_bits).rev().map(|b| (crc >> b) & 1 == 1));
     let coded = convolutional::encode(&bits, DATA_COUNT);
     scramble(key, &coded.iter().map(|&c| c > 0.0).collect::<Vec<bool>>())
 }
 
-/// The text whose channel is in the soft values, if one passes its CRC. `soft_for_length(n)`
-/// gives the soft channel values for a channel of `n` values; every text length is tried.
-pub(crate) fn decode_text(key: &[u8], soft_for_length: impl Fn(usize) -> Vec<f32>) -> Option<String> {
-    (1..=MAX_TEXT_CHARS).find_map(|length| {
-        let info_bits = length * CHAR_BITS + CRC_BITS;
+/// The text whose channel is in the soft values, if one of `lengths` passes its CRC.
+/// `soft_for_length(n)` gives the soft channel values for a channel of `n` values.
+pub(crate) fn decode_text(
+    key: &[u8],
+    lengths: std::ops::RangeInclusive<usize>,
+    soft_for_length: impl Fn(usize) -> Vec<f32>,
+) -> Option<String> {
+    lengths.into_iter().find_map(|length| {
+        let info_bits = payload_bits(length);
         let soft = descramble(key, &soft_for_length(convolutional::channel_length(info_bits, DATA_COUNT)));
         let bits = convolutional::decode(&soft, info_bits);
         let symbols: Vec<u8> = bits[..length * CHAR_BITS]
@@ -47,32 +67,48 @@ pub(crate) fn decode_text(key: &[u8], soft_for_length: impl Fn(usize) -> Vec<f32
             .map(|chunk| chunk.iter().fold(0u8, |acc, &bit| (acc << 1) | u8::from(bit)))
             .collect();
         let crc = bits[length * CHAR_BITS..].iter().fold(0u32, |acc, &bit| (acc << 1) | u32::from(bit));
-        let valid = symbols.iter().all(|&s| usize::from(s) < ALPHABET.len()) && crc == crc24(key, &symbols);
+        let valid = symbols.iter().all(|&s| usize::from(s) < ALPHABET.len())
+            && crc == keyed_crc(key, &symbols, crc_bits(length));
         valid.then(|| symbols.iter().map(|&s| char::from(ALPHABET[usize::from(s)])).collect())
     })
+}
+
+/// Every text length, for [`decode_text`].
+pub(crate) const ALL_LENGTHS: std::ops::RangeInclusive<usize> = 1..=MAX_TEXT_CHARS;
+/// The short text lengths, for [`decode_text`] at the extended hypotheses.
+pub(crate) const SHORT_LENGTHS: std::ops::RangeInclusive<usize> = 1..=SHORT_TEXT_CHARS;
+
+/// CRC bits of a text of `length` characters.
+fn crc_bits(length: usize) -> usize {
+    if length <= SHORT_TEXT_CHARS { SHORT_CRC_BITS } else { LONG_CRC_BITS }
+}
+
+/// Information bits of a text of `length` characters: its symbols and the CRC.
+pub(crate) fn payload_bits(length: usize) -> usize {
+    length * CHAR_BITS + crc_bits(length)
 }
 
 /// The channel length of a text of `length` characters.
 #[cfg(test)]
 fn text_channel_bits(length: usize) -> usize {
-    convolutional::channel_length(length * CHAR_BITS + CRC_BITS, DATA_COUNT)
+    convolutional::channel_length(payload_bits(length), DATA_COUNT)
 }
 
-/// CRC-24 (the OpenPGP polynomial 0x864CFB) of the symbols and their count, with a keyed initial
-/// value.
-fn crc24(key: &[u8], symbols: &[u8]) -> u32 {
-    let mut crc = (KeyStream::new(key, purpose::CRC).next_u64() & 0x00ff_ffff) as u32;
+/// A `width`-bit CRC (24: the OpenPGP polynomial 0x864CFB; 32: CRC-32's 0x04C11DB7), MSB
+/// first, of the symbols and their count, with a keyed initial value.
+fn keyed_crc(key: &[u8], symbols: &[u8], width: usize) -> u32 {
+    let polynomial: u64 = if width == SHORT_CRC_BITS { 0x04c1_1db7 } else { 0x0086_4cfb };
+    let mask = (1u64 << width) - 1;
+    let top = 1u64 << (width - 1);
+    let mut crc = KeyStream::new(key, purpose::CRC).next_u64() & mask;
     let count = u8::try_from(symbols.len()).unwrap_or(u8::MAX);
     for &byte in symbols.iter().chain(std::iter::once(&count)) {
-        crc ^= u32::from(byte) << 16;
+        crc ^= u64::from(byte) << (width - 8);
         for _ in 0..8 {
-            crc <<= 1;
-            if crc & 0x0100_0000 != 0 {
-                crc ^= 0x0186_4cfb;
-            }
+            crc = if crc & top != 0 { ((crc << 1) ^ polynomial) & mask } else { (crc << 1) & mask };
         }
     }
-    crc & 0x00ff_ffff
+    u32::try_from(crc).unwrap_or(u32::MAX)
 }
 
 /// Bits XORed with the key's scrambling stream, as +1 (true) / -1 (false).
@@ -154,21 +190,32 @@ mod tests {
             let symbols: Vec<u8> = text.chars().filter_map(symbol_of).collect();
             let channel = text_channel(key, &symbols);
             assert_eq!(channel.len(), text_channel_bits(text.len()));
-            let decoded =
-                decode_text(key, |bits| if bits == channel.len() { channel.clone() } else { vec![1.0; bits] });
-            assert_eq!(decoded.as_deref(), Some(text));
+            assert_eq!(decode_text(key, ALL_LENGTHS, only(&channel)).as_deref(), Some(text));
         }
+    }
+
+    /// Soft values that hold `channel` at its length and nothing useful at the others.
+    fn only(channel: &[f32]) -> impl Fn(usize) -> Vec<f32> + '_ {
+        move |bits| if bits == channel.len() { channel.to_vec() } else { vec![1.0; bits] }
     }
 
     #[test]
     fn wrong_key_fails_the_crc_and_a_flipped_value_is_corrected() {
         let symbols: Vec<u8> = "hello".chars().filter_map(symbol_of).collect();
         let mut channel = text_channel(b"key", &symbols);
-        let wrong = decode_text(b"other", |bits| if bits == channel.len() { channel.clone() } else { vec![1.0; bits] });
-        assert_eq!(wrong, None);
+        assert_eq!(decode_text(b"other", ALL_LENGTHS, only(&channel)), None);
         channel[7] = -channel[7];
-        let flipped = decode_text(b"key", |bits| if bits == channel.len() { channel.clone() } else { vec![1.0; bits] });
-        assert_eq!(flipped.as_deref(), Some("hello"));
+        assert_eq!(decode_text(b"key", ALL_LENGTHS, only(&channel)).as_deref(), Some("hello"));
+        assert_eq!(decode_text(b"key", SHORT_LENGTHS, only(&channel)).as_deref(), Some("hello"));
+    }
+
+    #[test]
+    fn short_and_long_texts_carry_32_and_24_bit_crcs() {
+        assert_eq!(payload_bits(SHORT_TEXT_CHARS), 6 * SHORT_TEXT_CHARS + 32);
+        assert_eq!(payload_bits(SHORT_TEXT_CHARS + 1), 6 * (SHORT_TEXT_CHARS + 1) + 24);
+        let symbols: Vec<u8> = "abcdefghij".chars().filter_map(symbol_of).collect();
+        let channel = text_channel(b"key", &symbols);
+        assert_eq!(decode_text(b"key", SHORT_LENGTHS, only(&channel)), None, "long texts are not tried there");
     }
 
     #[test]
@@ -184,7 +231,7 @@ mod tests {
         };
         for _ in 0..50 {
             let fixed: Vec<Vec<f32>> = (0..=DATA_COUNT).map(&mut noise).collect();
-            assert_eq!(decode_text(b"key", |bits| fixed[bits].clone()), None);
+            assert_eq!(decode_text(b"key", ALL_LENGTHS, |bits| fixed[bits].clone()), None);
         }
     }
 
