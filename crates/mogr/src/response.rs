@@ -48,7 +48,10 @@ pub struct Response {
     pub width: u32,
     /// Height of the image (0 for a report).
     pub height: u32,
-    /// Frames of the image (1 for a still image, 0 for a report).
+    /// Frames of the image as written (1 for a still image, 0 for a report). For an animated
+    /// WebP this can be fewer than the plan's frames: libwebp folds a frame that does not change
+    /// the picture into the previous frame's duration (30 planned frames of a GIF whose frames
+    /// repeat can be written as 9), so the count is read back from the encoded bytes.
     pub frames: u32,
     /// The quality the plan asked the encoder for, in lossy formats (`None` for lossless
     /// output and reports). `size-limit` may have gone lower to fit the size.
