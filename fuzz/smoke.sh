@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The fuzz smoke run of CI: builds every cargo-fuzz target of fuzz/ with the stable toolchain
-# (no sanitizer: `-s none`; libFuzzer's coverage instrumentation is stable) and runs each for a
-# bounded time from its committed seeds and regression files, so a change that makes a target
-# fail on what it already covers, or within seconds of fuzzing, turns CI red.
+# The fuzz smoke run, by hand (CI leaves it out: its instrumented build is 9 minutes cold on 2
+# cores, and `cargo test` already replays the seeds and regression files through the targets'
+# checks): builds every cargo-fuzz target of fuzz/ with the stable toolchain (no sanitizer:
+# `-s none`; libFuzzer's coverage instrumentation is stable) and runs each for a bounded time
+# from its committed seeds and regression files, so a change that makes a target fail within
+# seconds of fuzzing, or no longer build, shows. Run it after changing fuzz/ or a parser,
+# prober or decoder.
 #
 #     fuzz/smoke.sh [SECONDS]     # per target, default 20
 #
-# Needs cargo-fuzz (`cargo install cargo-fuzz --locked`; .ci/run installs it). Writes only
+# Needs cargo-fuzz (`cargo install cargo-fuzz --version 0.13.2 --locked`). Writes only
 # under fuzz/ (corpus copies in fuzz/corpus/smoke-*, findings in fuzz/artifacts/).
 set -euo pipefail
 cd "$(dirname "$0")/.."

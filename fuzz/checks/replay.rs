@@ -1,6 +1,7 @@
-//! Replaying fuzz findings: the inputs kept in `testdata/regression/<folder>/` run through a
-//! fuzz target's checks, panics caught, every failing file named. Included with `#[path]` by
-//! the regression tests of `mogr-syntax` and `mogr-plan`.
+//! Replaying fuzz inputs: the findings kept in `testdata/regression/<folder>/` and the seeds of
+//! `fuzz/seeds/<folder>/` run through a fuzz target's checks, panics caught, every failing file
+//! named. Included with `#[path]` by the regression tests of `mogr-syntax`, `mogr-plan` and
+//! `mogr`, so `cargo test` covers what the fuzz targets already cover without building them.
 
 #![allow(dead_code, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -32,11 +33,34 @@ pub fn hex(data: &[u8]) -> String {
     if data.len() > 64 { format!("{shown}… ({} bytes)", data.len()) } else { shown }
 }
 
+/// The seeds of `fuzz/seeds/<folder>`, sorted (its `README.md` left out); fails when the
+/// folder is missing or empty.
+pub fn seeds(name: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds").join(name);
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+    let mut files: Vec<PathBuf> = entries
+        .map(|entry| entry.unwrap_or_else(|e| panic!("reading {}: {e}", dir.display())).path())
+        .filter(|path| path.is_file() && path.file_name().is_some_and(|name| name != "README.md"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "{} holds no seed", dir.display());
+    files
+}
+
 /// Runs `check` on every input of `name`, catching panics; returns how many were replayed.
 pub fn replay(name: &str, check: fn(&[u8]) -> Result<(), String>) -> usize {
-    let files = inputs(name);
+    replay_files(&inputs(name), check)
+}
+
+/// Runs `check` on every seed of `fuzz/seeds/<name>`, catching panics; returns how many.
+pub fn replay_seeds(name: &str, check: fn(&[u8]) -> Result<(), String>) -> usize {
+    replay_files(&seeds(name), check)
+}
+
+/// Runs `check` on every file, catching panics, and fails naming every file that fails.
+fn replay_files(files: &[PathBuf], check: fn(&[u8]) -> Result<(), String>) -> usize {
     let mut failures = Vec::new();
-    for path in &files {
+    for path in files {
         let data = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
         match panic::catch_unwind(AssertUnwindSafe(|| check(&data))) {
             Ok(Ok(())) => {}
@@ -53,7 +77,7 @@ pub fn replay(name: &str, check: fn(&[u8]) -> Result<(), String>) -> usize {
     }
     assert!(
         failures.is_empty(),
-        "{} of {} regression inputs fail:\n{}",
+        "{} of {} replayed inputs fail:\n{}",
         failures.len(),
         files.len(),
         failures.join("\n")

@@ -13,7 +13,7 @@ mod replay;
 
 use checks::*;
 use mogr_plan::{ImageFormat, Orientation, Probe};
-use replay::{folder, replay};
+use replay::{folder, replay, replay_seeds};
 
 #[test]
 fn probe_findings_stay_fixed() {
@@ -25,6 +25,13 @@ fn probe_findings_stay_fixed() {
 fn parse_plan_findings_stay_fixed() {
     let replayed = replay("parse_plan", check_parse_plan);
     println!("replayed {replayed} inputs of testdata/regression/parse_plan");
+}
+
+#[test]
+fn probe_and_parse_plan_seeds_pass_the_checks() {
+    let probes = replay_seeds("probe", check_probe);
+    let plans = replay_seeds("parse_plan", check_parse_plan);
+    println!("replayed {probes} seeds of fuzz/seeds/probe, {plans} of fuzz/seeds/parse_plan");
 }
 
 #[test]

@@ -12,7 +12,7 @@ mod checks;
 mod replay;
 
 use checks::{check, check_parse, check_pic_operations};
-use replay::replay;
+use replay::{replay, replay_seeds};
 
 /// The fuzz targets skip input that is not UTF-8, so such a file cannot be a finding.
 fn as_text(data: &[u8]) -> Option<&str> {
@@ -29,6 +29,13 @@ fn parse_findings_stay_fixed() {
 fn pic_operations_findings_stay_fixed() {
     let replayed = replay("pic_operations", |data| as_text(data).map_or(Ok(()), check_pic_operations));
     println!("replayed {replayed} inputs of testdata/regression/pic_operations");
+}
+
+#[test]
+fn parse_and_pic_operations_seeds_pass_the_checks() {
+    let rules = replay_seeds("parse", |data| as_text(data).map_or(Ok(()), check_parse));
+    let operations = replay_seeds("pic_operations", |data| as_text(data).map_or(Ok(()), check_pic_operations));
+    println!("replayed {rules} seeds of fuzz/seeds/parse, {operations} of fuzz/seeds/pic_operations");
 }
 
 #[test]

@@ -12,12 +12,19 @@ mod plan_checks;
 mod replay;
 
 use checks::*;
-use replay::{folder, replay};
+use replay::{folder, replay, replay_seeds};
 
 #[test]
 fn process_findings_stay_fixed() {
     let replayed = replay("process", check_process);
     println!("replayed {replayed} inputs of testdata/regression/process");
+}
+
+/// The `process` target starts from the `parse_plan` seeds (a rule line and an image each).
+#[test]
+fn process_seeds_pass_the_checks() {
+    let replayed = replay_seeds("parse_plan", check_process);
+    println!("replayed {replayed} seeds of fuzz/seeds/parse_plan");
 }
 
 fn input(rule: &str, image: &[u8]) -> Vec<u8> {
