@@ -18,7 +18,20 @@ pub fn folder(name: &str) -> PathBuf {
 pub fn inputs(name: &str) -> Vec<PathBuf> {
     let dir = folder(name);
     assert!(dir.join("README.md").is_file(), "{} has no README.md: is this the regression folder?", dir.display());
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+    files_in(&dir)
+}
+
+/// The seeds of `fuzz/seeds/<folder>`, sorted; fails when the folder is missing or empty.
+pub fn seeds(name: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds").join(name);
+    let files = files_in(&dir);
+    assert!(!files.is_empty(), "{} holds no seed", dir.display());
+    files
+}
+
+/// The files of `dir` but its `README.md`, sorted.
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
     let mut files: Vec<PathBuf> = entries
         .map(|entry| entry.unwrap_or_else(|e| panic!("reading {}: {e}", dir.display())).path())
         .filter(|path| path.is_file() && path.file_name().is_some_and(|name| name != "README.md"))
@@ -31,20 +44,6 @@ pub fn inputs(name: &str) -> Vec<PathBuf> {
 pub fn hex(data: &[u8]) -> String {
     let shown: String = data.iter().take(64).map(|b| format!("{b:02x}")).collect();
     if data.len() > 64 { format!("{shown}… ({} bytes)", data.len()) } else { shown }
-}
-
-/// The seeds of `fuzz/seeds/<folder>`, sorted (its `README.md` left out); fails when the
-/// folder is missing or empty.
-pub fn seeds(name: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds").join(name);
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
-    let mut files: Vec<PathBuf> = entries
-        .map(|entry| entry.unwrap_or_else(|e| panic!("reading {}: {e}", dir.display())).path())
-        .filter(|path| path.is_file() && path.file_name().is_some_and(|name| name != "README.md"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "{} holds no seed", dir.display());
-    files
 }
 
 /// Runs `check` on every input of `name`, catching panics; returns how many were replayed.

@@ -2,7 +2,7 @@
 //! with independent tools (the `image` crate's JPEG encoder and resizer), plus the false-positive
 //! rate over every decodable corpus image left unmarked. Text runs also report the channel's
 //! measured capacity (`measure_text`), so a run whose attack left fewer bits than the text needs
-//! (which no decoder could read) shows apart from a decoder's miss; a last table reads texts of
+//! (which no decoder reads reliably) shows apart from a decoder's miss; a last table reads texts of
 //! 4 to 16 characters under the full combination over several keys.
 //!
 //! Run: `cargo run --release -p mogr-blindmark --example robustness [-- photo-filter]`

@@ -27,7 +27,8 @@ pub struct TextChannel {
     /// Mean over standard deviation of the data cells' responses signed by their true bits, at
     /// the best alignment found (about 0.4 without the watermark: a maximum over readings).
     pub snr: f64,
-    /// Capacity of the tile's data cells at that ratio, in bits: the most any code could carry.
+    /// Capacity of the tile's data cells at that ratio, in bits: an estimate of the most any
+    /// code could carry reliably.
     pub capacity_bits: f64,
     /// Information bits the text needs: 6 a character plus the CRC (32 bits for texts of up to
     /// 6 characters, 24 beyond).
