@@ -77,9 +77,7 @@ fn neighbours(offset: (usize, usize)) -> impl Iterator<Item = (usize, usize)> {
 /// Mean over standard deviation of the data cells' responses times their true bits.
 fn signal_to_noise(layout: &Layout, bits: &[f32; CELL_COUNT], responses: &[f32; CELL_COUNT]) -> f64 {
     let signed: Vec<f64> = layout.data.iter().map(|&cell| f64::from(responses[cell] * bits[cell])).collect();
-    let count = signed.len() as f64;
-    let mean = signed.iter().sum::<f64>() / count;
-    let deviation = (signed.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / count).sqrt();
+    let (mean, deviation) = sync::moments(&signed);
     if deviation > f64::EPSILON { mean / deviation } else { 0.0 }
 }
 

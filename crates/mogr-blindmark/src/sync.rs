@@ -401,8 +401,8 @@ impl Spectrum {
     }
 }
 
-/// Mean and standard deviation of the scores.
-fn moments(scores: &[f64]) -> (f64, f64) {
+/// Mean and (population) standard deviation of the scores.
+pub(crate) fn moments(scores: &[f64]) -> (f64, f64) {
     let count = scores.len().max(1) as f64;
     let mean = scores.iter().sum::<f64>() / count;
     let deviation = (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / count).sqrt();
