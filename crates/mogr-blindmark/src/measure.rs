@@ -36,7 +36,7 @@ pub struct TextChannel {
     /// the most that can be read reliably, 10-20 bits below the capacity.
     pub reach_bits: f64,
     /// Information bits the text needs: 6 a character plus the CRC (32 bits for texts of up to
-    /// 6 characters, 24 beyond).
+    /// 6 characters, 30 beyond).
     pub payload_bits: usize,
 }
 
