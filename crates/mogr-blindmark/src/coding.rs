@@ -4,10 +4,9 @@
 //!
 //! The CRC is what tells a text from noise. The decoder tries many candidate words per image:
 //! every length at every synchronisation hypothesis, and at each the list decoder's most likely
-//! paths (a CRC-checked list reads channels about 0.7 dB weaker than the best path alone,
-//! measured in Gaussian noise at the finite-length bound: 56-60 % of the texts read there with
-//! one path, 86-92 % with a list, where no code reads more than about 90 %). So the CRC's width and the list's length together set the
-//! false-read odds, per class of text:
+//! paths (measured in Gaussian noise at the finite-length bound, where no code reads more than
+//! about 90 % of texts: 56-60 % read with the best path alone, 86-92 % with the list). So the
+//! CRC's width and the list's length together set the false-read odds, per class of text:
 //!
 //! - texts longer than [`SHORT_TEXT_CHARS`]: CRC-30, 64 paths, tried at the [`HYPOTHESES`] best
 //!   hypotheses: `16 x 10 lengths x 64` words, odds about 1e-5;
