@@ -264,8 +264,10 @@ pub fn extract_text(key: &[u8], rgba: &[u8], width: u32, height: u32) -> Result<
 /// Measures how much of a known text watermark an image still carries (for robustness tests,
 /// not for reading: [`extract_text`] does not need the text). The tile is searched with every
 /// cell known and with the pilots; the data cells' signal-to-noise ratio at the best alignment
-/// found gives the channel's capacity in bits, about the most any decoder could read reliably,
-/// against the bits `text` needs. `None` when the image is too small to search.
+/// found gives the channel's capacity in bits (what endlessly long codes approach) and its
+/// reach (the most bits any code of the tile's 192 cells reads in nine images of ten: a text
+/// needing more cannot be read reliably), against the bits `text` needs. `None` when the image
+/// is too small to search.
 pub fn measure_text(
     key: &[u8],
     rgba: &[u8],
