@@ -484,7 +484,7 @@ impl LocalStore {
 
     /// Lists the object file at `path` (key `key`), if it is one a GET could return.
     fn list_file(&self, bucket: &str, path: &Path, key: String, page: &mut PageBuilder) -> Result<Walk, StoreError> {
-        let Ok(object_key) = ObjectKey::new(&key) else {
+        let Some(object_key) = ObjectKey::new(&key).ok().filter(|k| check_reserved(k).is_ok()) else {
             return Ok(Walk::Continue);
         };
         let entry = page.classify(&key);
