@@ -1,15 +1,19 @@
 //! The XML documents of the COS/CI surface: error bodies, `UploadResult` of persistent
 //! processing, the style API's `AddStyle`/`GetStyle`/`DeleteStyle`/`StyleList`, and the bucket
-//! protections' `Hotlink` and `OriginProtectStatus`.
+//! protections' `Hotlink` and `OriginProtectStatus`, and the bucket listing's
+//! `ListBucketResult`.
 //!
 //! The documents are small and flat, so they are written with [`escape`] and read with
 //! [`element_texts`] rather than a general XML library: a request body is only ever searched
 //! for the text of named leaf elements.
 
 use std::fmt::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::auth;
 use crate::bucket_config::{Hotlink, HotlinkType};
 use crate::error::ApiError;
+use crate::listing::{ListQuery, ListedObject, Listing};
 
 /// `s` with `& < > " '` escaped.
 pub fn escape(s: &str) -> String {
@@ -166,6 +170,90 @@ pub fn origin_protect_status(on: bool) -> String {
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OriginProtectStatus>{status}</OriginProtectStatus>\n")
 }
 
+/// What a listing answers about: the bucket, the query, and whether names are percent-encoded
+/// (`encoding-type=url`).
+#[derive(Clone, Copy, Debug)]
+pub struct ListingRequest<'a> {
+    /// The bucket's name.
+    pub bucket: &'a str,
+    /// The query, as read (`max_keys` already capped).
+    pub query: &'a ListQuery,
+    /// With `encoding-type=url`: `Key`, `Prefix`, `Marker`, `NextMarker`, `Delimiter` and the
+    /// common prefixes are percent-encoded (UTF-8 bytes, all but `A-Z a-z 0-9 - _ . ~`).
+    pub url_encoded: bool,
+}
+
+/// The `ListBucketResult` document of GET Bucket.
+pub fn list_bucket_result(request: &ListingRequest<'_>, listing: &Listing) -> String {
+    let name = |text: &str| if request.url_encoded { auth::encode(text) } else { text.to_owned() };
+    let query = request.query;
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult>\n");
+    leaf(&mut xml, 2, "Name", request.bucket);
+    if request.url_encoded {
+        leaf(&mut xml, 2, "EncodingType", "url");
+    }
+    leaf(&mut xml, 2, "Prefix", &name(&query.prefix));
+    leaf(&mut xml, 2, "Marker", &name(&query.marker));
+    leaf(&mut xml, 2, "MaxKeys", &query.max_keys.to_string());
+    if !query.delimiter.is_empty() {
+        leaf(&mut xml, 2, "Delimiter", &name(&query.delimiter));
+    }
+    leaf(&mut xml, 2, "IsTruncated", if listing.truncated { "true" } else { "false" });
+    if let Some(next) = listing.next_marker.as_deref().filter(|_| listing.truncated) {
+        leaf(&mut xml, 2, "NextMarker", &name(next));
+    }
+    let owner = request.bucket.rsplit_once('-').map_or(request.bucket, |(_, appid)| appid);
+    for object in &listing.objects {
+        contents(&mut xml, object, &name(&object.key), owner);
+    }
+    for common in &listing.common_prefixes {
+        xml.push_str("  <CommonPrefixes>\n");
+        leaf(&mut xml, 4, "Prefix", &name(common));
+        xml.push_str("  </CommonPrefixes>\n");
+    }
+    xml.push_str("</ListBucketResult>\n");
+    xml
+}
+
+/// One `<Contents>` of a listing; the owner is the bucket's APPID, as COS answers.
+fn contents(xml: &mut String, object: &ListedObject, key: &str, owner: &str) {
+    xml.push_str("  <Contents>\n");
+    leaf(xml, 4, "Key", key);
+    leaf(xml, 4, "LastModified", &iso8601(object.last_modified));
+    leaf(xml, 4, "ETag", &object.etag);
+    leaf(xml, 4, "Size", &object.size.to_string());
+    xml.push_str("    <Owner>\n");
+    leaf(xml, 6, "ID", owner);
+    leaf(xml, 6, "DisplayName", owner);
+    xml.push_str("    </Owner>\n");
+    leaf(xml, 4, "StorageClass", "STANDARD");
+    xml.push_str("  </Contents>\n");
+}
+
+/// `2026-11-24T12:00:00.000Z`: UTC, to the second, as `Last-Modified` of a HEAD (HTTP dates
+/// have no fractions, so the listing and the HEAD of an object agree).
+pub fn iso8601(time: SystemTime) -> String {
+    let seconds = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, of_day) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil_from_days(days);
+    let (hour, minute, second) = (of_day / 3600, of_day % 3600 / 60, of_day % 60);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.000Z")
+}
+
+/// The proleptic Gregorian date of `days` after 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
 fn leaf(xml: &mut String, indent: usize, name: &str, text: &str) {
     let _ = writeln!(xml, "{:indent$}<{name}>{}</{name}>", "", escape(text));
 }
@@ -252,6 +340,42 @@ mod tests {
         assert!(element_texts(body, "DeleteStyle", "StyleName").is_err());
         assert!(element_texts("", "GetStyle", "StyleName").unwrap().is_empty());
         assert_eq!(element_texts("<GetStyle/>", "GetStyle", "StyleName").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn times_are_iso8601_utc() {
+        use std::time::Duration;
+        assert_eq!(iso8601(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        // 2026-11-24T12:00:00Z, a leap day, and the fraction dropped.
+        assert_eq!(iso8601(UNIX_EPOCH + Duration::from_millis(1_795_521_600_999)), "2026-11-24T12:00:00.000Z");
+        assert_eq!(iso8601(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00.000Z");
+        let time = UNIX_EPOCH + Duration::from_secs(1_795_521_600);
+        assert_eq!(httpdate::fmt_http_date(time), "Tue, 24 Nov 2026 12:00:00 GMT");
+    }
+
+    #[test]
+    fn listings_escape_and_encode_names() {
+        let query = ListQuery { prefix: "a b/".into(), delimiter: "/".into(), marker: String::new(), max_keys: 2 };
+        let object =
+            ListedObject { key: "a b/<x>&+.jpg".into(), size: 3, etag: "\"e\"".into(), last_modified: UNIX_EPOCH };
+        let listing = Listing {
+            objects: vec![object],
+            common_prefixes: vec!["a b/c/".into()],
+            truncated: true,
+            next_marker: Some("a b/c/".into()),
+        };
+        let plain =
+            list_bucket_result(&ListingRequest { bucket: "b-125", query: &query, url_encoded: false }, &listing);
+        assert_eq!(element_texts(&plain, "ListBucketResult", "Key").unwrap(), ["a b/<x>&+.jpg"]);
+        assert_eq!(element_texts(&plain, "ListBucketResult", "ETag").unwrap(), ["\"e\""]);
+        assert_eq!(element_texts(&plain, "ListBucketResult", "ID").unwrap(), ["125"]);
+        assert!(!plain.contains("EncodingType"));
+        let encoded =
+            list_bucket_result(&ListingRequest { bucket: "b-125", query: &query, url_encoded: true }, &listing);
+        assert_eq!(element_texts(&encoded, "ListBucketResult", "Key").unwrap(), ["a%20b%2F%3Cx%3E%26%2B.jpg"]);
+        assert_eq!(element_texts(&encoded, "ListBucketResult", "NextMarker").unwrap(), ["a%20b%2Fc%2F"]);
+        assert_eq!(element_texts(&encoded, "ListBucketResult", "Delimiter").unwrap(), ["%2F"]);
+        assert_eq!(element_texts(&encoded, "ListBucketResult", "EncodingType").unwrap(), ["url"]);
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //!   ─▶ auth::verify (when keys are configured: header or pre-signed query, else 403)
 //!   ─▶ bucket exists? (404 NoSuchBucket)
 //!   ─▶ route: styles (/?style) │ protection (/?hotlink, /?origin-protect)
-//!            │ objects (GET/HEAD/PUT/DELETE) │ objects::process (GET ?rule)
+//!            │ buckets (GET / lists, HEAD /) │ objects (GET/HEAD/PUT/DELETE) │ objects::process (GET ?rule)
 //!            │ persist (PUT + Pic-Operations, POST ?image_process)
 //!   ─▶ downloads by anyone but the owner: protection::check_download (Referer, styles only)
 //!   ─▶ storage::Store on the blocking pool (local folders, or S3 through s3_store) and
@@ -30,13 +30,14 @@
 //! | [`auth`] | the COS XML API signature (HMAC-SHA1), verified and (for tests) computed |
 //! | [`storage`] | the [`storage::Store`] trait and the local-folder store (atomic writes, sidecars) |
 //! | [`s3_store`] | the S3-compatible store: bucket = S3 bucket, settings under `.mogr/`, via `object_store` |
-//! | `cos_xml` | error bodies, `UploadResult`, the style documents |
+//! | `cos_xml` | error bodies, `UploadResult`, the style documents, `ListBucketResult` |
+//! | [`listing`] | one page of a bucket listing: prefix, marker, delimiter, max-keys, for both stores |
 //! | [`metrics`] | Prometheus metrics, served on `--metrics-listen` |
 //! | `header_case` | response header names in COS's case (`ETag`), which the Python SDK needs |
 //! | `processing` | the worker pool, the bucket watermark images come from, style expansion |
 //! | [`bucket_config`] | a bucket's settings: styles, hotlink list, original-image protection |
 //! | `protection` | the hotlink and origin-protect routes, and the check downloads pass |
-//! | `objects`, `persist`, `styles` | the routes |
+//! | `buckets`, `objects`, `persist`, `styles` | the routes (`buckets`: GET/HEAD Bucket) |
 //!
 //! Security rules: keys (object paths, `fileid`, watermark URLs) can never leave their bucket
 //! (`mogr::plan::ObjectKey` plus a check of where links lead); bodies over the limit are
@@ -47,10 +48,12 @@
 
 pub mod auth;
 pub mod bucket_config;
+mod buckets;
 pub mod config;
 mod cos_xml;
 pub mod error;
 mod header_case;
+pub mod listing;
 pub mod metrics;
 mod objects;
 mod persist;

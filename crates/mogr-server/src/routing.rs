@@ -5,6 +5,7 @@
 //! | --- | --- |
 //! | `PUT/GET/DELETE /?style` | [`crate::styles`] |
 //! | `PUT/GET /?hotlink`, `PUT/GET/DELETE /?origin-protect` | [`crate::protection`] |
+//! | `GET /` (list objects: `prefix`, `delimiter`, `marker`, `max-keys`, `encoding-type`), `HEAD /` | [`crate::buckets`] |
 //! | `GET /<key>?<rule>` (a rule, `style/<name>`, `ci-process=ImageInspect`) | [`crate::objects::process`] |
 //! | `GET`, `HEAD`, `PUT`, `DELETE /<key>` | [`crate::objects`] |
 //! | `PUT /<key>` with `Pic-Operations`, `POST /<key>?image_process` | [`crate::persist`] |
@@ -32,7 +33,7 @@ use crate::error::ApiError;
 use crate::metrics::{Finished, Metrics};
 use crate::processing::Processor;
 use crate::storage::{Store, is_bucket_name};
-use crate::{cos_xml, objects, persist, protection, styles};
+use crate::{buckets, cos_xml, objects, persist, protection, styles};
 
 /// What every request shares.
 pub struct App {
@@ -357,7 +358,8 @@ async fn dispatch(app: &Arc<App>, request: Request) -> Result<Response, ApiError
             return protection::origin_protect(app, req).await;
         }
         return match req.method {
-            Method::GET | Method::HEAD => Err(ApiError::not_implemented("Listing a bucket (GET Bucket)")),
+            Method::GET => buckets::list(app, req).await,
+            Method::HEAD => Ok(buckets::head()),
             _ => Err(ApiError::method_not_allowed(req.method.as_str())),
         };
     }
@@ -395,7 +397,8 @@ async fn dispatch(app: &Arc<App>, request: Request) -> Result<Response, ApiError
 }
 
 /// A GET or HEAD of an object carrying no signature at all (neither header nor query): what a
-/// `public_read` server lets in without keys. A request with a signature is always verified.
+/// `public_read` server lets in without keys. A request with a signature is always verified,
+/// and so is every request of the bucket itself (`/`: listing it, HEAD Bucket, its settings).
 fn is_unsigned_download(method: &Method, path: &str, query: &str, headers: &HeaderMap) -> bool {
     (method == Method::GET || method == Method::HEAD)
         && path != "/"

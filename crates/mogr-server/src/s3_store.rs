@@ -46,6 +46,16 @@
 //!   one, never part of one). S3 has no folders, so `a` and `a/b` can both exist: unlike the
 //!   local store, this one never answers [`StoreError::Conflict`]. Deleting a missing object
 //!   succeeds, as in S3.
+//! - **Listing** asks S3 for the keys under the prefix in order (ListObjectsV2 with `prefix`
+//!   and `start-after` the marker, 1000 keys a request) and builds the page itself
+//!   ([`crate::listing::PageBuilder`]: delimiter, `max-keys`), leaving out the keys a GET
+//!   refuses (under `.mogr/`, temporary names, invalid keys). Rolled-up keys are still read
+//!   from S3, so one page looks at most [`MAX_KEYS_SCANNED`] keys and may then end early, truncated.
+//!   Size and LastModified are S3's (to the second, as HEAD's `Last-Modified`); the ETag is
+//!   S3's when it is an MD5 (what a single PUT without KMS encryption gets), else the object is
+//!   asked with a HEAD for its `mogr-md5`. A key the `object_store` crate cannot read (empty
+//!   segments, `.`/`..`, control characters; never one put through this server) makes the
+//!   listing fail with an error naming it.
 //! - **Errors**: a missing object is [`StoreError::NoSuchKey`], a missing bucket
 //!   [`StoreError::NoSuchBucket`], anything else [`StoreError::Io`] naming the bucket, the key
 //!   and what S3 answered. Requests time out after [`REQUEST_TIMEOUT`] and failures that may
@@ -64,6 +74,7 @@ use std::time::{Duration, Instant, SystemTime};
 use md5::{Digest, Md5};
 use mogr::plan::ObjectKey;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::list::{PaginatedListOptions, PaginatedListStore};
 use object_store::path::Path;
 use object_store::{
     Attribute, Attributes, BackoffConfig, ClientOptions, GetOptions, GetResult, ObjectStore, ObjectStoreExt,
@@ -72,6 +83,7 @@ use object_store::{
 use tokio::runtime::Handle;
 
 use crate::bucket_config::BucketConfig;
+use crate::listing::{ListQuery, ListedObject, Listing, PageBuilder, Walk};
 use crate::storage::{
     ObjectBody, ObjectMeta, Store, StoreError, check_reserved, content_type_of, guess_content_type, is_bucket_name,
     quoted_hex,
@@ -96,6 +108,11 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const RETRY_TIMEOUT: Duration = Duration::from_secs(15);
 /// How many times a read is tried again when the object changes between its HEAD and GET.
 const READ_ATTEMPTS: usize = 3;
+/// The keys asked of S3 per list request.
+const LIST_PAGE_KEYS: usize = 1000;
+/// The most keys one listing looks at (ten S3 list requests): past it, the page ends early,
+/// truncated, and the next one starts after the last key looked at.
+pub const MAX_KEYS_SCANNED: usize = 10 * LIST_PAGE_KEYS;
 
 /// Where the S3 service is and how to sign requests to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -526,6 +543,12 @@ impl Store for S3Store {
         }
     }
 
+    fn list(&self, bucket: &str, query: &ListQuery) -> Result<Listing, StoreError> {
+        let mut page = PageBuilder::new(query);
+        self.list_into(bucket, query, &mut page)?;
+        Ok(page.finish())
+    }
+
     fn save_config(&self, bucket: &str, config: &BucketConfig) -> Result<(), StoreError> {
         let json = serde_json::to_vec_pretty(config).map_err(|e| StoreError::Io(e.to_string()))?;
         let mut attributes = Attributes::new();
@@ -537,6 +560,77 @@ impl Store for S3Store {
 }
 
 impl S3Store {
+    /// Feeds the keys S3 lists under the query's prefix, after its marker, into `page`.
+    fn list_into(&self, bucket: &str, query: &ListQuery, page: &mut PageBuilder) -> Result<(), StoreError> {
+        let client = self.client(bucket)?;
+        let prefix = (!query.prefix.is_empty()).then_some(query.prefix.as_str());
+        let mut page_token = None;
+        let mut scanned = 0;
+        loop {
+            let options = PaginatedListOptions {
+                offset: (!query.marker.is_empty()).then(|| query.marker.clone()),
+                max_keys: Some(LIST_PAGE_KEYS),
+                page_token: page_token.take(),
+                ..PaginatedListOptions::default()
+            };
+            let answer = self
+                .run(async { client.list_paginated(prefix, options).await })
+                .map_err(|e| self.failure(bucket, &query.prefix, "listing", e))?;
+            let mut last_key = None;
+            for object in answer.result.objects {
+                scanned += 1;
+                let key = object.location.to_string();
+                if self.list_object(bucket, &key, object, page)? == Walk::Stop {
+                    return Ok(());
+                }
+                last_key = Some(key);
+            }
+            match answer.page_token {
+                None => return Ok(()),
+                Some(_) if scanned >= MAX_KEYS_SCANNED => {
+                    page.truncate(last_key.as_deref());
+                    return Ok(());
+                }
+                token => page_token = token,
+            }
+        }
+    }
+
+    /// Offers one listed S3 object to `page`, unless a GET would refuse its key.
+    fn list_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        object: object_store::ObjectMeta,
+        page: &mut PageBuilder,
+    ) -> Result<Walk, StoreError> {
+        if !ObjectKey::new(key).is_ok_and(|k| object_path(&k).is_ok()) {
+            return Ok(Walk::Continue);
+        }
+        let entry = page.classify(key);
+        page.add(entry, || self.listed_object(bucket, key, object))
+    }
+
+    /// What HEAD answers for a listed object: S3's ETag when it is an MD5, else a HEAD's
+    /// (`None` when the object is gone since it was listed).
+    fn listed_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        object: object_store::ObjectMeta,
+    ) -> Result<Option<ListedObject>, StoreError> {
+        let etag = match object.e_tag.as_deref().map(normalise_etag) {
+            Some(etag) if is_md5_hex(etag.trim_matches('"')) => etag,
+            _ => match self.head_path(bucket, key, &object.location) {
+                Ok(head) => head.meta.etag,
+                Err(StoreError::NoSuchKey(_)) => return Ok(None),
+                Err(e) => return Err(e),
+            },
+        };
+        let last_modified = object.last_modified.into();
+        Ok(Some(ListedObject { key: key.to_owned(), size: object.size, etag, last_modified }))
+    }
+
     /// The bucket's settings read within [`CONFIG_TTL`], if any.
     fn remembered_config(&self, bucket: &str) -> Option<BucketConfig> {
         let configs = self.configs.lock().unwrap_or_else(PoisonError::into_inner);

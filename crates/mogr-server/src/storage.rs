@@ -17,6 +17,15 @@
 //! a crash leaves the old object or the new one, never half of one. A file put in a bucket
 //! folder by hand is served too; its ETag and type are computed on first read.
 //!
+//! Listing a bucket walks its folder tree in ascending key order (a folder `a` sorts as the
+//! key prefix `a/`), visiting only the folders that can hold keys of the page (by prefix and
+//! marker), rolling a folder whose keys share one common prefix up without entering it, and
+//! stopping after `max-keys` entries and one more. The cost: each folder visited is read whole
+//! and its names sorted in memory (a folder of a million files holds a million names for a
+//! moment); object bytes are not read, except that a file put in by hand is hashed once for its
+//! ETag, as HEAD does. Temporary files, names that are not valid keys and links out of the
+//! bucket are not listed; links to folders are not entered (a link cycle cannot loop).
+//!
 //! The trait is synchronous: the server calls it on its blocking pool. The S3-backed store,
 //! [`crate::s3_store::S3Store`], implements the same trait.
 
@@ -31,6 +40,7 @@ use mogr::plan::ObjectKey;
 use serde::{Deserialize, Serialize};
 
 use crate::bucket_config::BucketConfig;
+use crate::listing::{Entry, ListQuery, ListedObject, Listing, PageBuilder, Walk};
 
 /// The prefix of temporary files; a key with a segment starting with it is refused.
 pub const TEMP_PREFIX: &str = ".mogr-tmp-";
@@ -110,6 +120,9 @@ pub trait Store: Send + Sync {
     fn recent_config(&self, bucket: &str) -> Result<BucketConfig, StoreError> {
         self.config(bucket)
     }
+    /// One page of the bucket's listing ([`crate::listing`]): exactly the objects a GET could
+    /// return (never the server's own files), each with the metadata [`Store::head`] answers.
+    fn list(&self, bucket: &str, query: &ListQuery) -> Result<Listing, StoreError>;
 }
 
 /// Whether `name` is a bucket name COS accepts: `<name>-<APPID>`, the name of lower-case
@@ -401,6 +414,13 @@ impl Store for LocalStore {
         }
     }
 
+    fn list(&self, bucket: &str, query: &ListQuery) -> Result<Listing, StoreError> {
+        let dir = self.bucket_dir(bucket)?;
+        let mut page = PageBuilder::new(query);
+        self.list_folder(bucket, &dir, &dir, "", &mut page)?;
+        Ok(page.finish())
+    }
+
     fn save_config(&self, bucket: &str, config: &BucketConfig) -> Result<(), StoreError> {
         let path = self.config_path(bucket);
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
@@ -408,6 +428,132 @@ impl Store for LocalStore {
         let json = serde_json::to_vec_pretty(config).map_err(|e| StoreError::Io(e.to_string()))?;
         write_atomic(&folder, &path, &json)
     }
+}
+
+/// A folder or object file seen while listing, with its name as a key part (`a/` for a
+/// folder, which is how it sorts among keys).
+struct Child {
+    part: String,
+    path: PathBuf,
+    folder: bool,
+}
+
+impl LocalStore {
+    /// Lists the folder `folder`, whose keys start with `folder_key`, into `page`.
+    fn list_folder(
+        &self,
+        bucket: &str,
+        dir: &Path,
+        folder: &Path,
+        folder_key: &str,
+        page: &mut PageBuilder,
+    ) -> Result<Walk, StoreError> {
+        for child in sorted_children(dir, folder)? {
+            let key = format!("{folder_key}{}", child.part);
+            let walk = if child.folder {
+                self.list_subfolder(bucket, dir, &child.path, &key, page)?
+            } else {
+                self.list_file(bucket, &child.path, key, page)?
+            };
+            if walk == Walk::Stop {
+                return Ok(Walk::Stop);
+            }
+        }
+        Ok(Walk::Continue)
+    }
+
+    /// Lists a folder (key prefix `key`, ending in `/`): skipped when none of its keys can be
+    /// on the page, one common prefix when they all roll up into it, else entered.
+    fn list_subfolder(
+        &self,
+        bucket: &str,
+        dir: &Path,
+        folder: &Path,
+        key: &str,
+        page: &mut PageBuilder,
+    ) -> Result<Walk, StoreError> {
+        if key.len() > mogr::plan::key::MAX_KEY_BYTES || !page.may_contain(key) {
+            return Ok(Walk::Continue);
+        }
+        match page.classify_folder(key) {
+            None => self.list_folder(bucket, dir, folder, key, page),
+            Some(entry @ Entry::Prefix(_)) if has_listable_file(dir, folder, key)? => page.add(entry, || Ok(None)),
+            Some(_) => Ok(Walk::Continue),
+        }
+    }
+
+    /// Lists the object file at `path` (key `key`), if it is one a GET could return.
+    fn list_file(&self, bucket: &str, path: &Path, key: String, page: &mut PageBuilder) -> Result<Walk, StoreError> {
+        let Some(object_key) = ObjectKey::new(&key).ok().filter(|k| check_reserved(k).is_ok()) else {
+            return Ok(Walk::Continue);
+        };
+        let entry = page.classify(&key);
+        page.add(entry, || match self.meta_of(bucket, &object_key, path) {
+            Ok(meta) => {
+                Ok(Some(ListedObject { key, size: meta.size, etag: meta.etag, last_modified: meta.last_modified }))
+            }
+            // Deleted since its folder was read: not listed.
+            Err(_) if fs::symlink_metadata(path).is_err() => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+/// The folders and files of `folder` that can hold or be objects, in ascending key order:
+/// temporary files, names that are not UTF-8, links out of the bucket `dir` and links to
+/// folders are left out.
+fn sorted_children(dir: &Path, folder: &Path) -> Result<Vec<Child>, StoreError> {
+    let entries = match fs::read_dir(folder) {
+        Ok(entries) => entries,
+        // Removed since its parent was read (a delete drops empty folders).
+        Err(e) if is_missing(&e) => return Ok(Vec::new()),
+        Err(e) => return Err(io_error("listing", folder, &e)),
+    };
+    let mut children = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| io_error("listing", folder, &e))?;
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        if name.starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        if let Some(child) = child_of(dir, entry.path(), name) {
+            children.push(child);
+        }
+    }
+    children.sort_unstable_by(|a, b| a.part.cmp(&b.part));
+    Ok(children)
+}
+
+/// The listing's view of one directory entry: a folder, an object file (a link to a file
+/// inside the bucket is one), or nothing.
+fn child_of(dir: &Path, path: PathBuf, name: String) -> Option<Child> {
+    let stat = fs::symlink_metadata(&path).ok()?;
+    if stat.file_type().is_symlink() {
+        let real = path.canonicalize().ok()?;
+        return (real.starts_with(dir) && real.is_file()).then_some(Child { part: name, path: real, folder: false });
+    }
+    if stat.is_dir() {
+        return Some(Child { part: format!("{name}/"), path, folder: true });
+    }
+    stat.is_file().then_some(Child { part: name, path, folder: false })
+}
+
+/// Whether the folder `folder` (keys starting with `folder_key`) holds at least one object.
+fn has_listable_file(dir: &Path, folder: &Path, folder_key: &str) -> Result<bool, StoreError> {
+    if folder_key.len() > mogr::plan::key::MAX_KEY_BYTES {
+        return Ok(false);
+    }
+    for child in sorted_children(dir, folder)? {
+        let key = format!("{folder_key}{}", child.part);
+        let listable =
+            if child.folder { has_listable_file(dir, &child.path, &key)? } else { ObjectKey::new(&key).is_ok() };
+        if listable {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Refuses keys that name the store's own temporary files.

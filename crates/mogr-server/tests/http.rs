@@ -151,7 +151,8 @@ fn hosts_and_buckets() {
     // <bucket>.localhost works as well as the COS host name.
     assert_eq!(server.send("PUT", "/x", &[("Host", "examplebucket-1250000000.localhost:1234")], b"1").status, 200);
     assert_eq!(server.send("GET", "/x", &[], b"").body, b"1");
-    server.send("GET", "/", &[], b"").assert_error(501, "NotImplemented", None);
+    assert_eq!(server.send("GET", "/", &[], b"").status, 200);
+    server.send("GET", "/", &other, b"").assert_error(404, "NoSuchBucket", None);
 }
 
 #[test]

@@ -52,4 +52,7 @@ fn the_official_python_sdk_works_unchanged() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "the SDK script failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}\n{stderr}");
+    for listing_check in ["list_objects with Delimiter", "list_objects with Marker and MaxKeys", "head_bucket"] {
+        assert!(stdout.contains(&format!("ok: {listing_check}")), "{listing_check} did not run:\n{stdout}");
+    }
 }

@@ -23,7 +23,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{BUCKET, HOST, Reply, TestServer, etag, send, testdata, xml_text};
+use common::{
+    BUCKET, HOST, Reply, TestServer, common_prefixes, etag, iso8601, keys, list_in_pages, send, testdata, xml_text,
+};
 use mogr::plan::ObjectKey;
 use mogr_server::s3_store::{S3Settings, S3Store};
 use mogr_server::storage::{Store, StoreError};
@@ -340,6 +342,56 @@ fn styles_live_in_the_bucket_and_survive_a_restart() {
     let reply = server.send("GET", "/p.jpg?style/small", &[], b"");
     reply.assert_error(500, "InternalError", None);
     assert!(reply.xml("Message").unwrap().contains(".mogr/config.json"), "{}", reply.text());
+}
+
+#[test]
+fn listing_reads_s3_in_order_and_hides_the_servers_data() {
+    let Some((moto, server)) = start("listing_reads_s3_in_order_and_hides_the_servers_data") else { return };
+    let empty = server.send("GET", "/", &[], b"");
+    assert!(keys(&empty).is_empty());
+    assert_eq!(empty.xml("IsTruncated").as_deref(), Some("false"));
+    for key in ["/a/b/c.jpg", "/a/b/d.jpg", "/a/e.jpg", "/a-z", "/b.txt", "/dir%20one/%E6%B5%8B%E8%AF%95%2B1.jpg"] {
+        let reply = server.send("PUT", key, &[("Content-Type", "text/plain")], key.as_bytes());
+        assert_eq!(reply.status, 200, "{key}: {}", reply.text());
+    }
+    // The server's own data and keys a GET refuses, put there directly or by the server.
+    let pic_host = [("Host", "examplebucket-1250000000.pic.ap-guangzhou.myqcloud.com")];
+    let style = "<AddStyle><StyleName>small</StyleName><StyleBody>imageMogr2/thumbnail/10x</StyleBody></AddStyle>";
+    assert_eq!(server.send("PUT", "/?style", &pic_host, style.as_bytes()).status, 200);
+    assert_eq!(moto.object(BUCKET, ".mogr/config.json").status, 200);
+    moto.put_object(BUCKET, "a/.mogr-tmp-1-2", b"partial");
+    moto.put_object(BUCKET, "other-tool.bin", b"written elsewhere");
+
+    let expected = ["a-z", "a/b/c.jpg", "a/b/d.jpg", "a/e.jpg", "b.txt", "dir one/测试+1.jpg", "other-tool.bin"];
+    assert_eq!(keys(&server.send("GET", "/", &[], b"")), expected);
+    assert_eq!(keys(&server.send("GET", "/?prefix=a", &[], b"")), ["a-z", "a/b/c.jpg", "a/b/d.jpg", "a/e.jpg"]);
+    let top = server.send("GET", "/?delimiter=%2F", &[], b"");
+    assert_eq!(keys(&top), ["a-z", "b.txt", "other-tool.bin"]);
+    assert_eq!(common_prefixes(&top), ["a/", "dir one/"]);
+    let inside = server.send("GET", "/?prefix=a%2F&delimiter=%2F", &[], b"");
+    assert_eq!((keys(&inside), common_prefixes(&inside)), (vec!["a/e.jpg".to_owned()], vec!["a/b/".to_owned()]));
+    let encoded = server.send("GET", "/?prefix=dir&encoding-type=url", &[], b"");
+    assert_eq!(keys(&encoded), ["dir%20one%2F%E6%B5%8B%E8%AF%95%2B1.jpg"]);
+
+    let mut paged = list_in_pages(&server, "", 2);
+    assert_eq!(paged, expected);
+    paged = list_in_pages(&server, "%2F", 2);
+    paged.sort();
+    assert_eq!(paged, ["a-z", "a/", "b.txt", "dir one/", "other-tool.bin"]);
+
+    // Metadata as HEAD answers it, for the server's objects and another tool's.
+    for key in ["b.txt", "other-tool.bin"] {
+        let listing = server.send("GET", &format!("/?prefix={key}"), &[], b"");
+        let head = server.send("HEAD", &format!("/{key}"), &[], b"");
+        assert_eq!(listing.xml("ETag").as_deref(), head.header("etag"), "{key}");
+        assert_eq!(listing.xml("Size").as_deref(), head.header("content-length"), "{key}");
+        let modified = httpdate::parse_http_date(head.header("last-modified").unwrap()).unwrap();
+        assert_eq!(listing.xml("LastModified"), Some(iso8601(modified)), "{key}");
+    }
+    assert_eq!(server.send("GET", "/?prefix=b.txt", &[], b"").xml("ETag"), Some(etag(b"/b.txt")));
+    assert_eq!(server.send("HEAD", "/", &[], b"").status, 200);
+    let other = [("Host", "otherbucket-1250000000.cos.ap-guangzhou.myqcloud.com")];
+    server.send("GET", "/", &other, b"").assert_error(404, "NoSuchBucket", None);
 }
 
 /// A loopback proxy to `target` that counts the bytes it relays back to the client.

@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mogr_server::Server;
 use mogr_server::config::Config;
@@ -217,4 +217,64 @@ pub fn etag(bytes: &[u8]) -> String {
     use md5::{Digest, Md5};
     let digest = Md5::digest(bytes);
     format!("\"{}\"", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// The texts of every `<name>` element.
+pub fn all(xml: &str, name: &str) -> Vec<String> {
+    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+    let mut found = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find(&open) {
+        let after = &rest[start + open.len()..];
+        let end = after.find(&close).unwrap();
+        found
+            .push(after[..end].replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"));
+        rest = &after[end + close.len()..];
+    }
+    found
+}
+
+/// The keys of a listing.
+pub fn keys(reply: &Reply) -> Vec<String> {
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    all(&reply.text(), "Key")
+}
+
+/// The common prefixes of a listing.
+pub fn common_prefixes(reply: &Reply) -> Vec<String> {
+    all(&reply.text(), "CommonPrefixes").iter().flat_map(|block| all(block, "Prefix")).collect()
+}
+
+/// `2026-11-24T12:00:00.000Z` for a time (computed independently of the server, through
+/// `date`'s arithmetic on days).
+pub fn iso8601(time: SystemTime) -> String {
+    let seconds = time.duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let output = std::process::Command::new("date")
+        .args(["-u", "-d", &format!("@{seconds}"), "+%Y-%m-%dT%H:%M:%S.000Z"])
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// Every key and common prefix of the bucket, listed `max_keys` at a time from marker to
+/// NextMarker (`delimiter` already URL-encoded), checking each page's size and that paging ends.
+pub fn list_in_pages(server: &TestServer, delimiter: &str, max_keys: usize) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut marker = String::new();
+    for _ in 0..100 {
+        let target =
+            format!("/?max-keys={max_keys}&delimiter={delimiter}&marker={}", mogr_server::auth::encode(&marker));
+        let page = server.send("GET", &target, &[], b"");
+        let (page_keys, page_prefixes) = (keys(&page), common_prefixes(&page));
+        assert!(page_keys.len() + page_prefixes.len() <= max_keys, "{}", page.text());
+        assert_eq!(page.xml("MaxKeys"), Some(max_keys.to_string()));
+        seen.extend(page_keys);
+        seen.extend(page_prefixes);
+        if page.xml("IsTruncated").as_deref() == Some("false") {
+            assert!(page.xml("NextMarker").is_none(), "{}", page.text());
+            return seen;
+        }
+        marker = page.xml("NextMarker").unwrap();
+    }
+    panic!("paging does not end");
 }

@@ -122,6 +122,57 @@ reply = requests.get(url.replace("50x", "60x"), headers={"Host": HOST}, timeout=
 check("tampered pre-signed URL", reply.status_code == 403 and reply.headers.get("X-ErrNo") == "-46618",
       reply.text[:300])
 
+# Listing a bucket (GET Bucket) and HEAD Bucket. The SDK asks for encoding-type=url and
+# decodes the names itself, so the space and the Chinese name check the encoding too.
+LISTED = ["list/a.txt", "list/b/c.txt", "list/b/d.txt", "list/sp ace/测试+1.txt", "list/z.txt"]
+for key in reversed(LISTED):
+    client.put_object(Bucket=BUCKET, Body=key.encode("utf-8"), Key=key)
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def listed_keys(response):
+    return [item["Key"] for item in as_list(response.get("Contents", []))]
+
+
+def listed_prefixes(response):
+    return [item["Prefix"] for item in as_list(response.get("CommonPrefixes", []))]
+
+
+response = client.list_objects(Bucket=BUCKET, Prefix="list/")
+check("list_objects with Prefix", listed_keys(response) == LISTED and response["IsTruncated"] == "false", response)
+head = client.head_object(Bucket=BUCKET, Key="list/z.txt")
+contents = as_list(response["Contents"])[-1]
+check("list_objects metadata as head_object", contents["ETag"] == head["ETag"] and contents["Size"] == "10"
+      and contents["StorageClass"] == "STANDARD", (contents, head))
+response = client.list_objects(Bucket=BUCKET, Prefix="list/", Delimiter="/")
+check("list_objects with Delimiter", listed_keys(response) == ["list/a.txt", "list/z.txt"]
+      and listed_prefixes(response) == ["list/b/", "list/sp ace/"], response)
+seen, marker, pages = [], "", 0
+while True:
+    response = client.list_objects(Bucket=BUCKET, Prefix="list/", Marker=marker, MaxKeys=2)
+    page = listed_keys(response)
+    seen += page
+    pages += 1
+    if response["IsTruncated"] == "false" or pages > 10:
+        break
+    marker = response["NextMarker"]
+check("list_objects with Marker and MaxKeys", seen == LISTED and pages == 3, (seen, pages))
+response = client.head_bucket(Bucket=BUCKET)
+check("head_bucket", response is not None, response)
+try:
+    client.head_bucket(Bucket="nobucket-1250000000")
+    check("head_bucket of a missing bucket", False)
+except CosServiceError as e:
+    check("head_bucket of a missing bucket", e.get_status_code() == 404)
+try:
+    client.list_objects(Bucket="nobucket-1250000000")
+    check("list_objects of a missing bucket", False)
+except CosServiceError as e:
+    check("list_objects of a missing bucket", e.get_status_code() == 404 and e.get_error_code() == "NoSuchBucket")
+
 # Wrong key.
 bad = CosS3Client(CosConfig(Region=REGION, SecretId=secret_id, SecretKey="wrong", IP="127.0.0.1", Port=int(port),
                             Scheme="http"), retry=0)
@@ -130,5 +181,10 @@ try:
     check("a wrong SecretKey is refused", False)
 except CosServiceError as e:
     check("a wrong SecretKey is refused", e.get_status_code() == 403)
+try:
+    bad.list_objects(Bucket=BUCKET)
+    check("a wrong SecretKey cannot list", False)
+except CosServiceError as e:
+    check("a wrong SecretKey cannot list", e.get_status_code() == 403 and e.get_error_code() == "AccessDenied")
 
 print("%d passed, 0 failed" % passed)
