@@ -37,6 +37,7 @@
 //! | [`bucket_config`] | a bucket's settings: styles, hotlink list, original-image protection |
 //! | `protection` | the hotlink and origin-protect routes, and the check downloads pass |
 //! | `objects`, `persist`, `styles` | the routes |
+//! | [`uploads`] | how stores stage multipart uploads: the [`uploads::Uploads`] trait, upload ids, the local staging |
 //!
 //! Security rules: keys (object paths, `fileid`, watermark URLs) can never leave their bucket
 //! (`mogr::plan::ObjectKey` plus a check of where links lead); bodies over the limit are
@@ -60,6 +61,7 @@ mod routing;
 pub mod s3_store;
 pub mod storage;
 mod styles;
+pub mod uploads;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
