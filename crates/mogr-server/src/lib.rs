@@ -17,6 +17,7 @@
 //!   ─▶ route: styles (/?style) │ protection (/?hotlink, /?origin-protect)
 //!            │ objects (GET/HEAD/PUT/DELETE) │ objects::process (GET ?rule)
 //!            │ persist (PUT + Pic-Operations, POST ?image_process)
+//!            │ multipart (?uploads, ?uploadId: initiate, parts, complete, abort, lists)
 //!   ─▶ downloads by anyone but the owner: protection::check_download (Referer, styles only)
 //!   ─▶ storage::Store on the blocking pool (local folders, or S3 through s3_store) and
 //!      processing::Processor (mogr on a bounded pool of worker permits)
@@ -37,6 +38,7 @@
 //! | [`bucket_config`] | a bucket's settings: styles, hotlink list, original-image protection |
 //! | `protection` | the hotlink and origin-protect routes, and the check downloads pass |
 //! | `objects`, `persist`, `styles` | the routes |
+//! | `multipart` | the multipart-upload routes: checks, the XML documents, the object's ETag |
 //! | [`uploads`] | how stores stage multipart uploads: the [`uploads::Uploads`] trait, upload ids, the local staging |
 //!
 //! Security rules: keys (object paths, `fileid`, watermark URLs) can never leave their bucket
@@ -53,6 +55,7 @@ mod cos_xml;
 pub mod error;
 mod header_case;
 pub mod metrics;
+mod multipart;
 mod objects;
 mod persist;
 mod processing;
