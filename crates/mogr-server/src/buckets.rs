@@ -71,7 +71,7 @@ fn encoding_type(req: &Req) -> Result<bool, ApiError> {
     }
 }
 
-/// A query parameter naming another bucket API (`?acl`, `?uploads`, `?versions`,
+/// A query parameter naming another bucket API (`?acl`, `?versions`,
 /// `list-type=2`, ...), which must not be answered with a listing.
 fn other_bucket_api(req: &Req) -> Option<&str> {
     req.params.iter().map(|(name, _)| name.as_str()).find(|name| !is_list_parameter(name))

@@ -11,6 +11,7 @@
 //! blind_watermark_key = "..."    # or MOGR_BLIND_WATERMARK_KEY: the key of watermark/3 and /4
 //! max_body_bytes = 67108864      # PUT bodies over this are refused (413) before being read
 //! max_buffered_body_bytes = 536870912  # bodies held in memory by all requests at once
+//! max_object_bytes = 5368709120  # the largest object a multipart upload may assemble
 //! workers = 2                    # images processed at once (default: one per core)
 //! threads = 1                    # threads per image (default: the shared pool of one per core)
 //! request_timeout_secs = 60
@@ -107,7 +108,8 @@ pub struct Cli {
     /// blind_watermark_key;
     /// max_body_bytes (largest request body, refused with 413 before it is read; default
     /// 67108864); max_buffered_body_bytes (bodies all requests hold in memory at once, at
-    /// least max_body_bytes; default 536870912); workers (images processed at once; default one
+    /// least max_body_bytes; default 536870912); max_object_bytes (the largest object a
+    /// multipart upload may assemble; default 5368709120); workers (images processed at once; default one
     /// per core); threads (threads per image; default a shared pool of one per core);
     /// request_timeout_secs (default 60); shutdown_timeout_secs (how long requests in flight
     /// may finish after SIGTERM/SIGINT; default 30); jpeg ("fast", the default, or "compact").
@@ -164,6 +166,8 @@ pub struct FileConfig {
     pub max_body_bytes: Option<u64>,
     /// `max_buffered_body_bytes`: request bodies held in memory at once.
     pub max_buffered_body_bytes: Option<u64>,
+    /// `max_object_bytes`: the largest object a multipart upload may assemble.
+    pub max_object_bytes: Option<u64>,
     /// `workers`: images processed at once.
     pub workers: Option<usize>,
     /// `threads`: threads per image.
@@ -220,6 +224,9 @@ pub struct Config {
     pub max_body_bytes: u64,
     /// The bytes of request bodies all requests may hold in memory at once.
     pub max_buffered_body_bytes: u64,
+    /// The largest object a multipart upload may assemble (the S3 store also refuses objects
+    /// larger than it serves).
+    pub max_object_bytes: u64,
     /// Images processed at once.
     pub workers: usize,
     /// Threads per image; `None`: the shared pool.
@@ -238,6 +245,9 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 /// The default budget of request bodies in memory at once: 512 MiB (eight largest bodies).
 pub const DEFAULT_MAX_BUFFERED_BODY_BYTES: u64 = 512 * 1024 * 1024;
 
+/// The default largest object a multipart upload assembles: 5 GiB (COS's limit for one PUT).
+pub const DEFAULT_MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+
 impl Config {
     /// A configuration with the defaults for `root`, listening on `listen`, open.
     pub fn new(root: impl Into<PathBuf>, listen: SocketAddr) -> Config {
@@ -251,6 +261,7 @@ impl Config {
             blind_watermark_key: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_buffered_body_bytes: DEFAULT_MAX_BUFFERED_BODY_BYTES,
+            max_object_bytes: DEFAULT_MAX_OBJECT_BYTES,
             workers: std::thread::available_parallelism().map(NonZeroUsize::get).unwrap_or(2),
             threads: None,
             request_timeout: Duration::from_secs(60),
@@ -300,6 +311,9 @@ impl Config {
         }
         if let Some(bytes) = file.max_buffered_body_bytes {
             config.max_buffered_body_bytes = bytes;
+        }
+        if let Some(bytes) = file.max_object_bytes {
+            config.max_object_bytes = bytes;
         }
         if config.max_buffered_body_bytes < config.max_body_bytes {
             return Err(format!(
@@ -389,11 +403,12 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("server-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let toml_path = dir.join("c.toml");
-        std::fs::write(&toml_path, "workers = 3\nmax_body_bytes = 10\njpeg = \"compact\"\n").unwrap();
+        std::fs::write(&toml_path, "workers = 3\nmax_body_bytes = 10\nmax_object_bytes = 20\njpeg = \"compact\"\n")
+            .unwrap();
         let cli =
             Cli::parse_from(["mogr-server", "--root", dir.to_str().unwrap(), "--config", toml_path.to_str().unwrap()]);
         let config = Config::from_cli(cli).unwrap();
-        assert_eq!((config.workers, config.max_body_bytes), (3, 10));
+        assert_eq!((config.workers, config.max_body_bytes, config.max_object_bytes), (3, 10, 20));
         assert_eq!(config.jpeg, mogr::exec::JpegMode::Compact);
         assert!(config.credentials.is_none());
 

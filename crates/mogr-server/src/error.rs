@@ -124,6 +124,19 @@ impl ApiError {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "RequestTimeout", Some(-901), message)
     }
 
+    /// 404: no multipart upload has this id (or it is another key's).
+    pub fn no_such_upload(id: &str) -> ApiError {
+        let message = format!(
+            "The specified multipart upload {id:?} does not exist for this key: it may have been completed or aborted."
+        );
+        ApiError::new(StatusCode::NOT_FOUND, "NoSuchUpload", None, message)
+    }
+
+    /// 400: a part named by Complete Multipart Upload is missing or its ETag does not match.
+    pub fn invalid_part(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "InvalidPart", None, message)
+    }
+
     /// 500: a bug or an unexpected I/O failure.
     pub fn internal(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", None, message)
@@ -165,6 +178,8 @@ impl From<StoreError> for ApiError {
                 format!("The object {key:?} ({size} bytes) is larger than the limit of {limit} bytes."),
             ),
             StoreError::Io(message) => ApiError::internal(message),
+            StoreError::NoSuchUpload(id) => ApiError::no_such_upload(&id),
+            StoreError::InvalidPart(message) => ApiError::invalid_part(message),
         }
     }
 }

@@ -17,6 +17,7 @@
 //!   ─▶ route: styles (/?style) │ protection (/?hotlink, /?origin-protect)
 //!            │ buckets (GET / lists, HEAD /) │ objects (GET/HEAD/PUT/DELETE) │ objects::process (GET ?rule)
 //!            │ persist (PUT + Pic-Operations, POST ?image_process)
+//!            │ multipart (?uploads, ?uploadId: initiate, parts, complete, abort, lists)
 //!   ─▶ downloads by anyone but the owner: protection::check_download (Referer, styles only)
 //!   ─▶ storage::Store on the blocking pool (local folders, or S3 through s3_store) and
 //!      processing::Processor (mogr on a bounded pool of worker permits)
@@ -38,6 +39,8 @@
 //! | [`bucket_config`] | a bucket's settings: styles, hotlink list, original-image protection |
 //! | `protection` | the hotlink and origin-protect routes, and the check downloads pass |
 //! | `buckets`, `objects`, `persist`, `styles` | the routes (`buckets`: GET/HEAD Bucket) |
+//! | `multipart` | the multipart-upload routes: checks, the XML documents, the object's ETag |
+//! | [`uploads`] | how stores stage multipart uploads: the [`uploads::Uploads`] trait, upload ids, the local staging |
 //!
 //! Security rules: keys (object paths, `fileid`, watermark URLs) can never leave their bucket
 //! (`mogr::plan::ObjectKey` plus a check of where links lead); bodies over the limit are
@@ -55,6 +58,7 @@ pub mod error;
 mod header_case;
 pub mod listing;
 pub mod metrics;
+mod multipart;
 mod objects;
 mod persist;
 mod processing;
@@ -63,6 +67,7 @@ mod routing;
 pub mod s3_store;
 pub mod storage;
 mod styles;
+pub mod uploads;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;

@@ -9,6 +9,7 @@
 //! | `GET /<key>?<rule>` (a rule, `style/<name>`, `ci-process=ImageInspect`) | [`crate::objects::process`] |
 //! | `GET`, `HEAD`, `PUT`, `DELETE /<key>` | [`crate::objects`] |
 //! | `PUT /<key>` with `Pic-Operations`, `POST /<key>?image_process` | [`crate::persist`] |
+//! | `GET /?uploads`; `/<key>?uploads`, `/<key>?uploadId=` (multipart uploads) | [`crate::multipart`] |
 //!
 //! Every response, error or not, carries `x-cos-request-id` and `x-ci-request-id`; an error
 //! is a COS XML body with the CI code in `X-ErrNo`.
@@ -33,7 +34,7 @@ use crate::error::ApiError;
 use crate::metrics::{Finished, Metrics};
 use crate::processing::Processor;
 use crate::storage::{Store, is_bucket_name};
-use crate::{buckets, cos_xml, objects, persist, protection, styles};
+use crate::{buckets, cos_xml, multipart, objects, persist, protection, styles};
 
 /// What every request shares.
 pub struct App {
@@ -47,6 +48,8 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// The largest request body accepted.
     pub max_body_bytes: u64,
+    /// The largest object a multipart upload may assemble.
+    pub max_object_bytes: u64,
     /// How long one request may take.
     pub request_timeout: Duration,
     /// Whether unsigned downloads are let in when keys are configured.
@@ -76,6 +79,7 @@ impl App {
             processor,
             metrics,
             max_body_bytes: config.max_body_bytes,
+            max_object_bytes: config.max_object_bytes,
             request_timeout: config.request_timeout,
             public_read: config.public_read,
             body_budget: Arc::new(BodyBudget::new(config.max_buffered_body_bytes)),
@@ -357,6 +361,9 @@ async fn dispatch(app: &Arc<App>, request: Request) -> Result<Response, ApiError
         if req.has_param("origin-protect") {
             return protection::origin_protect(app, req).await;
         }
+        if req.has_param("uploads") {
+            return multipart::on_bucket(app, req).await;
+        }
         return match req.method {
             Method::GET => buckets::list(app, req).await,
             Method::HEAD => Ok(buckets::head()),
@@ -364,6 +371,9 @@ async fn dispatch(app: &Arc<App>, request: Request) -> Result<Response, ApiError
         };
     }
     let key = object_key(&req.path)?;
+    if multipart::is_object_request(&req) {
+        return multipart::on_object(app, req, key).await;
+    }
     match req.method.clone() {
         Method::GET => match objects::rule_of(&req.query)? {
             Some(pipeline) => objects::process(app, req, key, pipeline).await,

@@ -30,7 +30,10 @@
 //!   the same key when read with any other S3 tool, and the other way round.
 //! - **ETag** is the MD5 of the content in lower-case hex in double quotes, computed on put
 //!   and kept as the user metadata `mogr-md5` (S3's own ETag is not an MD5 for encrypted or
-//!   multipart objects); for an object written by another tool it is S3's ETag.
+//!   multipart objects); for an object written by another tool it is S3's ETag. An object
+//!   completed from a multipart upload keeps the multipart ETag there, `<md5 of the part
+//!   MD5s>-<count>` (see [`crate::uploads`]); the staging of those uploads lives under
+//!   `.mogr/uploads/` (the private module `s3_store::uploads`).
 //! - **Content-Type** is kept as the object's Content-Type: the one given on put, else
 //!   [`guess_content_type`]; an object written by another tool without one gets a type
 //!   guessed from its key.
@@ -81,6 +84,8 @@ use object_store::{
     PutOptions, PutPayload, RetryConfig,
 };
 use tokio::runtime::Handle;
+
+mod uploads;
 
 use crate::bucket_config::BucketConfig;
 use crate::listing::{ListQuery, ListedObject, Listing, PageBuilder, Walk};
@@ -453,7 +458,7 @@ impl GetResultMeta {
         let attributes = &result.attributes;
         let s3_etag = result.meta.e_tag.clone();
         let etag = match attributes.get(&Attribute::Metadata(MD5_METADATA.into())) {
-            Some(md5) if is_md5_hex(md5) => format!("\"{}\"", md5.as_ref()),
+            Some(md5) if is_md5_hex(md5) || is_multipart_etag(md5) => format!("\"{}\"", md5.as_ref()),
             _ => s3_etag.as_deref().map(normalise_etag).unwrap_or_default(),
         };
         let content_type = match attributes.get(&Attribute::ContentType) {
@@ -468,6 +473,14 @@ impl GetResultMeta {
 
 fn is_md5_hex(text: &str) -> bool {
     text.len() == 32 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Whether `text` is the ETag of an object completed from parts, `<md5 hex>-<count>`
+/// ([`crate::uploads::multipart_etag`], unquoted).
+fn is_multipart_etag(text: &str) -> bool {
+    text.split_once('-').is_some_and(|(md5, count)| {
+        is_md5_hex(md5) && !count.is_empty() && count.len() <= 5 && count.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// S3's ETag, quoted and in lower case as COS writes one.
@@ -706,6 +719,10 @@ mod tests {
         assert!(is_md5_hex("5d41402abc4b2a76b9719d911017c592"));
         assert!(!is_md5_hex("5D41402ABC4B2A76B9719D911017C592"));
         assert!(!is_md5_hex("5d41402abc4b2a76b9719d911017c59"));
+        assert!(is_multipart_etag("5d41402abc4b2a76b9719d911017c592-3"));
+        assert!(!is_multipart_etag("5d41402abc4b2a76b9719d911017c592-"));
+        assert!(!is_multipart_etag("5d41402abc4b2a76b9719d911017c592-3x"));
+        assert!(!is_multipart_etag("5d41402abc4b2a76b9719d911017c592"));
         assert_eq!(normalise_etag("\"5D41402ABC4B2A76B9719D911017C592\""), "\"5d41402abc4b2a76b9719d911017c592\"");
         assert_eq!(normalise_etag("abc-2"), "\"abc-2\"");
     }

@@ -41,6 +41,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bucket_config::BucketConfig;
 use crate::listing::{Entry, ListQuery, ListedObject, Listing, PageBuilder, Walk};
+use crate::uploads::Uploads;
 
 /// The prefix of temporary files; a key with a segment starting with it is refused.
 pub const TEMP_PREFIX: &str = ".mogr-tmp-";
@@ -89,10 +90,15 @@ pub enum StoreError {
     },
     /// Any other I/O failure.
     Io(String),
+    /// There is no multipart upload with this id (never made, completed or aborted).
+    NoSuchUpload(String),
+    /// A part of a multipart upload is missing or not the one named.
+    InvalidPart(String),
 }
 
-/// A place that holds buckets of objects and their settings.
-pub trait Store: Send + Sync {
+/// A place that holds buckets of objects and their settings, and stages multipart uploads
+/// ([`Uploads`]).
+pub trait Store: Send + Sync + Uploads {
     /// Whether the bucket exists.
     fn has_bucket(&self, bucket: &str) -> Result<bool, StoreError>;
     /// The object's metadata.
@@ -166,7 +172,7 @@ impl LocalStore {
     }
 
     /// The bucket's folder, links resolved.
-    fn bucket_dir(&self, bucket: &str) -> Result<PathBuf, StoreError> {
+    pub(crate) fn bucket_dir(&self, bucket: &str) -> Result<PathBuf, StoreError> {
         if !is_bucket_name(bucket) {
             return Err(StoreError::NoSuchBucket(bucket.to_owned()));
         }
@@ -235,6 +241,39 @@ impl LocalStore {
             }
         }
         Ok((path, (*name).to_owned()))
+    }
+
+    /// The folder for `key`'s file (made as [`LocalStore::parent_for_write`] makes it) and
+    /// the file's path, refused when a folder has that path.
+    pub(crate) fn target_for_write(&self, bucket: &str, key: &ObjectKey) -> Result<(PathBuf, PathBuf), StoreError> {
+        let (folder, name) = self.parent_for_write(bucket, key)?;
+        let target = folder.join(&name);
+        if fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir()) {
+            return Err(conflict(key));
+        }
+        Ok((folder, target))
+    }
+
+    /// Records the type and ETag of the object just written at `target` in its sidecar (best
+    /// effort: without it they are computed again on first read) and returns its metadata.
+    pub(crate) fn remember_meta(
+        &self,
+        bucket: &str,
+        key: &ObjectKey,
+        target: &Path,
+        content_type: String,
+        etag: String,
+    ) -> Result<ObjectMeta, StoreError> {
+        let stat = fs::metadata(target).map_err(|e| io_error("reading", target, &e))?;
+        let modified = stat.modified().unwrap_or(UNIX_EPOCH);
+        let sidecar = Sidecar { content_type, etag, size: stat.len(), mtime_nanos: nanos(modified) };
+        let _ = write_sidecar(&self.sidecar_path(bucket, key), &sidecar);
+        Ok(ObjectMeta {
+            size: sidecar.size,
+            etag: sidecar.etag,
+            content_type: sidecar.content_type,
+            last_modified: modified,
+        })
     }
 
     fn sidecar_path(&self, bucket: &str, key: &ObjectKey) -> PathBuf {
@@ -346,24 +385,11 @@ impl Store for LocalStore {
         bytes: &[u8],
         content_type: Option<&str>,
     ) -> Result<ObjectMeta, StoreError> {
-        let (folder, name) = self.parent_for_write(bucket, key)?;
-        let target = folder.join(&name);
-        if fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir()) {
-            return Err(conflict(key));
-        }
+        let (folder, target) = self.target_for_write(bucket, key)?;
         let etag = quoted_hex(&Md5::digest(bytes));
         let content_type = content_type_of(key.as_str(), bytes, content_type);
         write_atomic(&folder, &target, bytes)?;
-        let stat = fs::metadata(&target).map_err(|e| io_error("reading", &target, &e))?;
-        let modified = stat.modified().unwrap_or(UNIX_EPOCH);
-        let sidecar = Sidecar { content_type, etag, size: bytes.len() as u64, mtime_nanos: nanos(modified) };
-        let _ = write_sidecar(&self.sidecar_path(bucket, key), &sidecar);
-        Ok(ObjectMeta {
-            size: sidecar.size,
-            etag: sidecar.etag,
-            content_type: sidecar.content_type,
-            last_modified: modified,
-        })
+        self.remember_meta(bucket, key, &target, content_type, etag)
     }
 
     fn delete(&self, bucket: &str, key: &ObjectKey) -> Result<(), StoreError> {

@@ -557,3 +557,81 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// Multipart uploads through the S3 store: a small object (one PUT) and one over
+/// `SINGLE_PUT_BYTES` (an S3 multipart upload), staged under `.mogr/uploads/` and gone after.
+#[test]
+fn multipart_uploads_complete_into_s3_objects() {
+    let Some((moto, server)) = start("multipart_uploads_complete_into_s3_objects") else { return };
+    let upload = |key: &str, parts: &[(u16, Vec<u8>)], content_type: Option<&str>| -> (String, Vec<u8>, String) {
+        let headers: Vec<(&str, &str)> = content_type.map(|t| ("Content-Type", t)).into_iter().collect();
+        let initiated = server.send("POST", &format!("/{key}?uploads"), &headers, b"");
+        assert_eq!(initiated.status, 200, "{}", initiated.text());
+        let id = initiated.xml("UploadId").unwrap();
+        // Out of order, as parallel uploads arrive.
+        for (number, bytes) in parts.iter().rev() {
+            let reply = server.send("PUT", &format!("/{key}?partNumber={number}&uploadId={id}"), &[], bytes);
+            assert_eq!((reply.status, reply.header("etag")), (200, Some(etag(bytes).as_str())), "{}", reply.text());
+        }
+        let listed = server.send("GET", "/?uploads", &[], b"");
+        assert!(listed.text().contains(&format!("<UploadId>{id}</UploadId>")), "{}", listed.text());
+        let mut body = String::from("<CompleteMultipartUpload>");
+        let mut md5s = Vec::new();
+        for (number, bytes) in parts {
+            body.push_str(&format!("<Part><PartNumber>{number}</PartNumber><ETag>{}</ETag></Part>", etag(bytes)));
+            md5s.extend_from_slice(&<md5::Md5 as md5::Digest>::digest(bytes));
+        }
+        body.push_str("</CompleteMultipartUpload>");
+        let done = server.send("POST", &format!("/{key}?uploadId={id}"), &[], body.as_bytes());
+        assert_eq!(done.status, 200, "{}", done.text());
+        let expected = format!("\"{}-{}\"", etag(&md5s).trim_matches('"'), parts.len());
+        assert_eq!(done.xml("ETag").as_deref(), Some(expected.as_str()));
+        let whole: Vec<u8> = parts.iter().flat_map(|(_, bytes)| bytes.iter().copied()).collect();
+        (id, whole, expected)
+    };
+
+    let small = [(1, b"first part, ".to_vec()), (2, b"second part".to_vec())];
+    let (id, whole, expected) = upload("mp/small.txt", &small, Some("text/x-mogr"));
+    let get = server.send("GET", "/mp/small.txt", &[], b"");
+    assert_eq!(get.body, whole);
+    assert_eq!(get.header("etag"), Some(expected.as_str()));
+    assert_eq!(get.header("content-type"), Some("text/x-mogr"));
+    assert_eq!(moto.object(BUCKET, "mp/small.txt").body, whole);
+    server.send("GET", &format!("/mp/small.txt?uploadId={id}"), &[], b"").assert_error(404, "NoSuchUpload", None);
+
+    let mib = 1024 * 1024;
+    // 17 MiB: over SINGLE_PUT_BYTES (16 MiB), so written as an S3 multipart upload.
+    let large = [(1, vec![7u8; 7 * mib]), (2, vec![8u8; 7 * mib]), (3, b"tail".repeat(3 * mib / 4))];
+    let (_, whole, expected) = upload("mp/large.bin", &large, None);
+    let head = server.send("HEAD", "/mp/large.bin", &[], b"");
+    assert_eq!(head.header("etag"), Some(expected.as_str()));
+    assert_eq!(head.header("content-length"), Some(whole.len().to_string().as_str()));
+    let get = server.send("GET", "/mp/large.bin", &[], b"");
+    assert!(get.status == 200 && get.body == whole, "the large object differs ({} bytes)", get.body.len());
+    let direct = moto.object(BUCKET, "mp/large.bin");
+    assert!(direct.body == whole, "S3 holds other bytes");
+    // S3's own ETag tells how it was written: in parts here, in one PUT for the small one.
+    assert!(direct.header("etag").is_some_and(|e| e.contains('-')), "{:?}", direct.header("etag"));
+    assert!(moto.object(BUCKET, "mp/small.txt").header("etag").is_some_and(|e| !e.contains('-')));
+
+    // Aborting removes the staging; none is left behind in S3.
+    let initiated = server.send("POST", "/mp/aborted?uploads", &[], b"");
+    let id = initiated.xml("UploadId").unwrap();
+    assert_eq!(server.send("PUT", &format!("/mp/aborted?partNumber=1&uploadId={id}"), &[], b"x").status, 200);
+    let staged = moto.send("GET", &format!("/{BUCKET}?list-type=2&prefix=.mogr/uploads/"), &[], b"");
+    assert!(staged.text().contains(&format!(".mogr/uploads/{id}/parts/00001")), "{}", staged.text());
+    // The staging never shows in the bucket's listing.
+    let listing = server.send("GET", "/", &[], b"");
+    assert_eq!(listing.status, 200, "{}", listing.text());
+    assert!(listing.text().contains("<Key>mp/small.txt</Key>"), "{}", listing.text());
+    assert!(!listing.text().contains(".mogr"), "{}", listing.text());
+    server.send("GET", &format!("/.mogr/uploads/{id}/parts/00001"), &[], b"").assert_error(
+        400,
+        "InvalidURI",
+        Some(-60955),
+    );
+    assert_eq!(server.send("DELETE", &format!("/mp/aborted?uploadId={id}"), &[], b"").status, 204);
+    let staged = moto.send("GET", &format!("/{BUCKET}?list-type=2&prefix=.mogr/uploads/"), &[], b"");
+    assert!(xml_text(&staged.text(), "Key").is_none(), "{}", staged.text());
+    server.send("DELETE", &format!("/mp/aborted?uploadId={id}"), &[], b"").assert_error(404, "NoSuchUpload", None);
+}

@@ -173,6 +173,41 @@ try:
 except CosServiceError as e:
     check("list_objects of a missing bucket", e.get_status_code() == 404 and e.get_error_code() == "NoSuchBucket")
 
+# Multipart upload: upload_file sends files over PartSize MB as parts from 5 threads, after
+# looking for an upload to resume (list_multipart_uploads, list_parts).
+MIB = 1024 * 1024
+big = bytes((i * 7 + i // 4099) % 256 for i in range(2 * MIB + MIB // 2))
+big_path = os.path.join(work, "big.bin")
+with open(big_path, "wb") as f:
+    f.write(big)
+response = client.upload_file(Bucket=BUCKET, Key="sdk/big.bin", LocalFilePath=big_path, PartSize=1)
+check("upload_file in 3 parts", response["ETag"].endswith('-3"'), response)
+response = client.get_object(Bucket=BUCKET, Key="sdk/big.bin")
+check("get_object of the multipart object", response["Body"].get_raw_stream().read() == big)
+response = client.create_multipart_upload(Bucket=BUCKET, Key="sdk/resumed.bin", ContentType="application/x-big")
+upload_id = response["UploadId"]
+client.upload_part(Bucket=BUCKET, Key="sdk/resumed.bin", Body=big[:MIB], PartNumber=1, UploadId=upload_id)
+response = client.list_parts(Bucket=BUCKET, Key="sdk/resumed.bin", UploadId=upload_id)
+check("list_parts", [(p["PartNumber"], p["Size"]) for p in response["Part"]] == [("1", str(MIB))], response)
+response = client.list_multipart_uploads(Bucket=BUCKET, Prefix="sdk/resumed")
+check("list_multipart_uploads", [u["UploadId"] for u in response["Upload"]] == [upload_id], response)
+client.upload_file(Bucket=BUCKET, Key="sdk/resumed.bin", LocalFilePath=big_path, PartSize=1)
+response = client.list_multipart_uploads(Bucket=BUCKET, Prefix="sdk/resumed")
+check("upload_file resumes the upload in progress", "Upload" not in response, response)
+response = client.get_object(Bucket=BUCKET, Key="sdk/resumed.bin")
+check("get_object of the resumed upload", response["Body"].get_raw_stream().read() == big
+      and response["Content-Type"] == "application/x-big", response)
+response = client.create_multipart_upload(Bucket=BUCKET, Key="sdk/aborted.bin")
+upload_id = response["UploadId"]
+client.upload_part(Bucket=BUCKET, Key="sdk/aborted.bin", Body=b"part", PartNumber=1, UploadId=upload_id)
+client.abort_multipart_upload(Bucket=BUCKET, Key="sdk/aborted.bin", UploadId=upload_id)
+try:
+    client.list_parts(Bucket=BUCKET, Key="sdk/aborted.bin", UploadId=upload_id)
+    check("abort_multipart_upload", False)
+except CosServiceError as e:
+    check("abort_multipart_upload", e.get_status_code() == 404 and e.get_error_code() == "NoSuchUpload",
+          e.get_error_msg())
+
 # Wrong key.
 bad = CosS3Client(CosConfig(Region=REGION, SecretId=secret_id, SecretKey="wrong", IP="127.0.0.1", Port=int(port),
                             Scheme="http"), retry=0)
