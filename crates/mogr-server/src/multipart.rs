@@ -31,14 +31,14 @@
 //! too, even on a `public_read` server).
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use mogr::plan::ObjectKey;
 
-use crate::cos_xml::{element_texts, escape};
+use crate::cos_xml::{element_texts, escape, iso8601};
 use crate::error::ApiError;
 use crate::objects::check_content_md5;
 use crate::routing::{App, Req, blocking, respond};
@@ -432,39 +432,10 @@ fn xml_response(mut xml: String, root: &str) -> Response {
     respond(StatusCode::OK, "application/xml", xml)
 }
 
-/// `2026-11-24T23:20:57.123Z`.
-pub fn iso8601(time: SystemTime) -> String {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        since.subsec_millis()
-    )
-}
-
-/// The proleptic Gregorian date of `days` after 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
 
@@ -520,10 +491,7 @@ mod tests {
     }
 
     #[test]
-    fn times_and_keys_are_written_as_cos_writes_them() {
-        assert_eq!(iso8601(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso8601(UNIX_EPOCH + Duration::from_millis(1_795_000_857_123)), "2026-11-18T11:20:57.123Z");
-        assert_eq!(iso8601(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00.000Z");
+    fn keys_are_written_as_cos_writes_them() {
         assert_eq!(encoded("a b/测%.jpg", true), "a%20b/%E6%B5%8B%25.jpg");
         assert_eq!(encoded("a b", false), "a b");
     }
