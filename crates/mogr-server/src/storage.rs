@@ -313,21 +313,8 @@ impl LocalStore {
             });
         }
         let mut file = File::open(path).map_err(|e| io_error("opening", path, &e))?;
-        let mut hasher = Md5::new();
         let mut head = Vec::new();
-        let mut buffer = vec![0u8; 64 * 1024];
-        loop {
-            let n = file.read(&mut buffer).map_err(|e| io_error("reading", path, &e))?;
-            if n == 0 {
-                break;
-            }
-            let chunk = &buffer[..n];
-            if head.len() < 64 {
-                head.extend_from_slice(&chunk[..chunk.len().min(64 - head.len())]);
-            }
-            hasher.update(chunk);
-        }
-        let etag = quoted_hex(&hasher.finalize());
+        let etag = read_hashing(&mut file, path, &mut head, |_| Ok(()))?;
         let content_type = guess_content_type(key.as_str(), &head);
         let sidecar = Sidecar { content_type, etag, size: stat.len(), mtime_nanos };
         let _ = write_sidecar(&sidecar_path, &sidecar);
@@ -580,6 +567,34 @@ fn has_listable_file(dir: &Path, folder: &Path, folder_key: &str) -> Result<bool
         }
     }
     Ok(false)
+}
+
+/// Bytes of an object's start kept for guessing its Content-Type.
+const HEAD_BYTES: usize = 64;
+
+/// Reads `file` (at `path`) to its end, handing every chunk to `sink` and keeping the first
+/// bytes in `head` until it holds [`HEAD_BYTES`] (across calls, for an object read in parts):
+/// the file's MD5 as a quoted ETag.
+pub(crate) fn read_hashing(
+    file: &mut File,
+    path: &Path,
+    head: &mut Vec<u8>,
+    mut sink: impl FnMut(&[u8]) -> Result<(), StoreError>,
+) -> Result<String, StoreError> {
+    let mut hasher = Md5::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buffer).map_err(|e| io_error("reading", path, &e))?;
+        if n == 0 {
+            return Ok(quoted_hex(&hasher.finalize()));
+        }
+        let chunk = &buffer[..n];
+        if head.len() < HEAD_BYTES {
+            head.extend_from_slice(&chunk[..chunk.len().min(HEAD_BYTES - head.len())]);
+        }
+        hasher.update(chunk);
+        sink(chunk)?;
+    }
 }
 
 /// Refuses keys that name the store's own temporary files.

@@ -28,7 +28,7 @@
 //! without lifecycle rules).
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -37,7 +37,7 @@ use md5::{Digest, Md5};
 use mogr::plan::ObjectKey;
 use serde::{Deserialize, Serialize};
 
-use crate::storage::{LocalStore, ObjectMeta, StoreError, TEMP_PREFIX, content_type_of, quoted_hex};
+use crate::storage::{LocalStore, ObjectMeta, StoreError, TEMP_PREFIX, content_type_of, quoted_hex, read_hashing};
 
 /// The highest part number (COS and S3: 1 to 10000).
 pub const MAX_PART_NUMBER: u16 = 10_000;
@@ -279,16 +279,7 @@ impl Uploads for LocalStore {
             Err(e) => return Err(io_error("listing", &dir, &e)),
         };
         let ids = entries.filter_map(|entry| UploadId::parse(entry.ok()?.file_name().to_str()?));
-        let mut uploads = Vec::new();
-        for id in ids {
-            match self.upload(bucket, &id) {
-                Ok(upload) => uploads.push(upload),
-                // Completed or aborted while listing.
-                Err(StoreError::NoSuchUpload(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(uploads)
+        still_open(ids, |id| self.upload(bucket, id))
     }
 
     fn put_part(&self, bucket: &str, id: &UploadId, number: u16, bytes: &[u8]) -> Result<Part, StoreError> {
@@ -344,6 +335,23 @@ impl Uploads for LocalStore {
     }
 }
 
+/// The records of the uploads `ids` as `read` finds them, leaving out those completed or
+/// aborted since the ids were listed.
+pub(crate) fn still_open(
+    ids: impl IntoIterator<Item = UploadId>,
+    read: impl Fn(&UploadId) -> Result<Upload, StoreError>,
+) -> Result<Vec<Upload>, StoreError> {
+    let mut uploads = Vec::new();
+    for id in ids {
+        match read(&id) {
+            Ok(upload) => uploads.push(upload),
+            Err(StoreError::NoSuchUpload(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(uploads)
+}
+
 /// Streams `parts` of the upload staged in `staged` into a new file `temp`, checking each
 /// part's MD5, and flushes it: the size and first bytes (for guessing a Content-Type).
 fn assemble(staged: &Path, parts: &[Part], temp: &Path) -> Result<(u64, Vec<u8>), StoreError> {
@@ -351,28 +359,17 @@ fn assemble(staged: &Path, parts: &[Part], temp: &Path) -> Result<(u64, Vec<u8>)
         fs::OpenOptions::new().write(true).create_new(true).open(temp).map_err(|e| io_error("creating", temp, &e))?;
     let mut head = Vec::new();
     let mut size = 0u64;
-    let mut buffer = vec![0u8; 256 * 1024];
     for part in parts {
         let path = staged.join(part_name(part.number));
         let mut file = File::open(&path).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => StoreError::InvalidPart(format!("part {} is no longer staged", part.number)),
             _ => io_error("opening", &path, &e),
         })?;
-        let mut hasher = Md5::new();
-        loop {
-            let n = file.read(&mut buffer).map_err(|e| io_error("reading", &path, &e))?;
-            if n == 0 {
-                break;
-            }
-            let chunk = &buffer[..n];
-            if head.len() < 64 {
-                head.extend_from_slice(&chunk[..chunk.len().min(64 - head.len())]);
-            }
-            hasher.update(chunk);
-            out.write_all(chunk).map_err(|e| io_error("writing", temp, &e))?;
-            size += n as u64;
-        }
-        if quoted_hex(&hasher.finalize()) != part.etag {
+        let etag = read_hashing(&mut file, &path, &mut head, |chunk| {
+            size += chunk.len() as u64;
+            out.write_all(chunk).map_err(|e| io_error("writing", temp, &e))
+        })?;
+        if etag != part.etag {
             return Err(StoreError::InvalidPart(format!(
                 "part {} was replaced while the upload completed",
                 part.number

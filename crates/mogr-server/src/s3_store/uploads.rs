@@ -22,7 +22,7 @@ use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutMultip
 
 use super::{MD5_METADATA, RESERVED_PREFIX, S3Store, is_md5_hex, normalise_etag, object_path};
 use crate::storage::{ObjectMeta, StoreError, content_type_of};
-use crate::uploads::{MAX_PART_NUMBER, Part, Upload, UploadId, UploadRecord, Uploads};
+use crate::uploads::{MAX_PART_NUMBER, Part, Upload, UploadId, UploadRecord, Uploads, still_open};
 
 /// Assembled objects up to this size are written with one PUT.
 pub const SINGLE_PUT_BYTES: u64 = 16 * 1024 * 1024;
@@ -221,17 +221,8 @@ impl Uploads for S3Store {
         let listed = self
             .run(async { client.list_with_delimiter(Some(&prefix)).await })
             .map_err(|e| self.failure(bucket, prefix.as_ref(), "LIST", e))?;
-        let mut uploads = Vec::new();
-        for folder in &listed.common_prefixes {
-            let Some(id) = folder.filename().and_then(UploadId::parse) else { continue };
-            match self.read_record(bucket, &id) {
-                Ok(upload) => uploads.push(upload),
-                // Completed or aborted while listing.
-                Err(StoreError::NoSuchUpload(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(uploads)
+        let ids = listed.common_prefixes.iter().filter_map(|folder| folder.filename().and_then(UploadId::parse));
+        still_open(ids, |id| self.read_record(bucket, id))
     }
 
     fn put_part(&self, bucket: &str, id: &UploadId, number: u16, bytes: &[u8]) -> Result<Part, StoreError> {
